@@ -1,0 +1,34 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Waypoint",
+    products: [
+        .library(name: "Linalg", targets: ["Linalg"]),
+        .library(name: "Journeys", targets: ["Journeys"]),
+        .executable(name: "waypoint", targets: ["waypoint"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C interfaces. Only Linalg imports them.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"])]),
+
+        .target(name: "Linalg", dependencies: ["CBLAS", "CLAPACKE"]),
+        .target(name: "Journeys"),
+        .executableTarget(
+            name: "waypoint",
+            dependencies: [
+                "Journeys",
+                "Linalg",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "JourneysTests", dependencies: ["Journeys"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WaypointCLITests", dependencies: ["waypoint"]),
+    ]
+)

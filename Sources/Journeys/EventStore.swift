@@ -1,0 +1,1 @@
+// Journeys: touchpoint ingestion (work in progress).
