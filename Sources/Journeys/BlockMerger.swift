@@ -1,0 +1,224 @@
+import Dispatch
+
+/// Merges parsed blocks, in input order, into global columns; then orders them by customer and time.
+struct BlockMerger {
+    let file: String
+    let options: EventReaderOptions
+    let fileSize: Int?
+    /// `.csv` or `.ndjson`: for NDJSON, optional columns exist when some row had the key.
+    var format: EventFormat = .csv
+    let onReject: ((RejectedRow) -> Void)?
+    var layout = FieldLayout()
+    /// Line feeds before the next block (the header's included).
+    var linesBefore = 0
+    var report = EventReadReport()
+
+    private var customers = InternTable(capacity: 1 << 16)
+    private var channels = InternTable()
+    private var eventTypes = InternTable()
+    private var actions = InternTable()
+    private var customer: [UInt32] = []
+    private var timestamp: [Int64] = []
+    private var channel: [UInt16] = []
+    private var event: [UInt16] = []
+    private var action: [UInt16] = []
+    private var value: [Double] = []
+    private var propensity: [Float] = []
+    private var seen = Array(repeating: false, count: EventField.allCases.count)
+    private var reserved = false
+
+    init(file: String, options: EventReaderOptions, fileSize: Int?, onReject: ((RejectedRow) -> Void)?) {
+        self.file = file
+        self.options = options
+        self.fileSize = fileSize
+        self.onReject = onReject
+    }
+
+    mutating func merge(_ block: ParsedBlock) throws(JourneyError) {
+        for issue in block.issues {
+            let position = InputPosition(file: file, line: linesBefore + issue.line + 1, column: issue.column)
+            if issue.fatal || options.maxErrors == 0 {
+                throw JourneyError(issue.code, issue.message, at: position)
+            }
+            report.rowsRejected += 1
+            if report.rowsRejected > options.maxErrors {
+                throw JourneyError(
+                    .tooManyErrors,
+                    "more than \(options.maxErrors) rows rejected (the --max-errors limit); the last one: \(issue.message)",
+                    at: position)
+            }
+            onReject?(RejectedRow(position: position, code: issue.code, reason: issue.message, record: issue.record))
+        }
+        linesBefore += block.lineFeeds
+        report.rowsRead += block.records
+        report.blankLines += block.blankLines
+        let rows = block.customer.count
+        report.rowsKept += rows
+        guard rows > 0 else { return }
+        for k in seen.indices where block.seen[k] { seen[k] = true }
+
+        let channelMap = try remap(block.channelTable, into: &channels, what: "channels")
+        let eventMap = try remap(block.eventTable, into: &eventTypes, what: "event types")
+        var actionMap = try remap(block.actionTable, into: &actions, what: "actions").map { $0 &+ 1 }
+        actionMap.insert(0, at: 0)
+        var customerMap = [UInt32](repeating: 0, count: block.customerTable.count)
+        for id in 0..<block.customerTable.count {
+            let global = block.customerTable.withKey(id) { customers.intern($0, hash: block.customerTable.hashes[id]) }
+            customerMap[id] = UInt32(truncatingIfNeeded: global)
+        }
+        if customers.count >= Int(UInt32.max) {
+            throw JourneyError(.tooManyDistinct, "more than 4,294,967,294 distinct customers")
+        }
+        reserve(adding: rows, blockBytes: block.byteCount)
+
+        customer.append(contentsOf: block.customer.lazy.map { customerMap[Int($0)] })
+        timestamp.append(contentsOf: block.timestamp)
+        channel.append(contentsOf: block.channel.lazy.map { channelMap[Int($0)] })
+        event.append(contentsOf: block.event.lazy.map { eventMap[Int($0)] })
+        if layout.mayHave[EventField.action.rawValue] { action.append(contentsOf: block.action.lazy.map { actionMap[Int($0)] }) }
+        if layout.mayHave[EventField.value.rawValue] { value.append(contentsOf: block.value) }
+        if layout.mayHave[EventField.propensity.rawValue] { propensity.append(contentsOf: block.propensity) }
+    }
+
+    private func remap(_ local: InternTable, into global: inout InternTable, what: String) throws(JourneyError) -> [UInt16] {
+        var map = [UInt16](repeating: 0, count: local.count)
+        for id in 0..<local.count {
+            let g = local.withKey(id) { global.intern($0, hash: local.hashes[id]) }
+            guard g < Int(UInt16.max) else {
+                throw JourneyError(.tooManyDistinct, "more than 65,534 distinct \(what); is each mapped to the right column?")
+            }
+            map[id] = UInt16(g)
+        }
+        return map
+    }
+
+    /// Grows the columns without doubling: from the file size after the first block, then by a quarter.
+    private mutating func reserve(adding rows: Int, blockBytes: Int) {
+        let needed = timestamp.count + rows
+        guard needed > timestamp.capacity else { return }
+        var target = max(needed, timestamp.capacity + timestamp.capacity / 4)
+        if !reserved, let fileSize, blockBytes > 0 {
+            let estimate = Double(fileSize) / Double(blockBytes) * Double(rows) * 1.02
+            target = max(target, Int(estimate) + 1024)
+        }
+        reserved = true
+        customer.reserveCapacity(target)
+        timestamp.reserveCapacity(target)
+        channel.reserveCapacity(target)
+        event.reserveCapacity(target)
+        if layout.mayHave[EventField.action.rawValue] { action.reserveCapacity(target) }
+        if layout.mayHave[EventField.value.rawValue] { value.reserveCapacity(target) }
+        if layout.mayHave[EventField.propensity.rawValue] { propensity.reserveCapacity(target) }
+    }
+
+    /// Orders events by (customer, time, input order) and hands the columns to an `EventStore`.
+    mutating func finish(threads: Int) throws(JourneyError) -> EventStore {
+        let n = timestamp.count
+        guard n < Int(UInt32.max) else { throw JourneyError(.tooManyDistinct, "more than 4,294,967,294 events in one store") }
+        var offsets = [Int](repeating: 0, count: customers.count + 1)
+        for c in customer { offsets[Int(c) + 1] += 1 }
+        for c in 0..<customers.count { offsets[c + 1] += offsets[c] }
+
+        // Counting sort by customer: stable, so each customer's events stay in input order.
+        var order = [UInt32](unsafeUninitializedCapacity: n) { buffer, initialized in
+            var next = offsets
+            for (i, c) in customer.enumerated() {
+                buffer[next[Int(c)]] = UInt32(i)
+                next[Int(c)] += 1
+            }
+            initialized = n
+        }
+        customer = []
+        Self.sortSegmentsByTime(&order, offsets: offsets, timestamps: timestamp, threads: threads)
+
+        // Gather each column into its new order, one column at a time so that only one extra column
+        // is alive at once. (Walking permutation cycles in place would save that column but costs a
+        // dependent cache miss per element: several times slower.)
+        let hasValue = layout.mayHave[EventField.value.rawValue] && (format == .csv || seen[EventField.value.rawValue])
+        let hasPropensity = layout.mayHave[EventField.propensity.rawValue] && (format == .csv || seen[EventField.propensity.rawValue])
+        let hasAction = layout.mayHave[EventField.action.rawValue] && (format == .csv || seen[EventField.action.rawValue])
+        if !hasAction { action = [] }
+        if !hasValue { value = [] }
+        if !hasPropensity { propensity = [] }
+        timestamp = gather(timestamp, by: order, threads: threads)
+        value = gather(value, by: order, threads: threads)
+        propensity = gather(propensity, by: order, threads: threads)
+        channel = gather(channel, by: order, threads: threads)
+        event = gather(event, by: order, threads: threads)
+        action = gather(action, by: order, threads: threads)
+        return EventStore(
+            customerIDs: InternedStrings(customers), channelNames: InternedStrings(channels),
+            eventTypeNames: InternedStrings(eventTypes), actionNames: InternedStrings(actions),
+            customerOffsets: offsets, timestamps: timestamp, channels: channel, eventTypes: event,
+            actions: hasAction ? action : nil, values: hasValue ? value : nil,
+            propensities: hasPropensity ? propensity : nil)
+    }
+
+    /// Sorts each customer's slice of `order` by (timestamp, input index); most slices are already in
+    /// order (logs are written in time order), which is checked first in O(length).
+    private static func sortSegmentsByTime(_ order: inout [UInt32], offsets: [Int], timestamps: [Int64], threads: Int) {
+        let customerCount = offsets.count - 1
+        guard customerCount > 0 else { return }
+        order.withUnsafeMutableBufferPointer { orderBuffer in
+            timestamps.withUnsafeBufferPointer { ts in
+                let orderBox = UncheckedBox(orderBuffer)
+                let tsBox = UncheckedBox(ts)
+                let stripes = threads == 1 ? 1 : threads * 4
+                let work: @Sendable (Int) -> Void = { stripe in
+                    let order = orderBox.value
+                    let ts = tsBox.value
+                    let from = customerCount * stripe / stripes
+                    let to = customerCount * (stripe + 1) / stripes
+                    for c in from..<to {
+                        let start = offsets[c]
+                        let end = offsets[c + 1]
+                        var sorted = true
+                        var k = start + 1
+                        while k < end {
+                            if ts[Int(order[k])] < ts[Int(order[k - 1])] {
+                                sorted = false
+                                break
+                            }
+                            k += 1
+                        }
+                        if sorted { continue }
+                        var slice = UnsafeMutableBufferPointer(rebasing: order[start..<end])
+                        slice.sort { a, b in
+                            let ta = ts[Int(a)]
+                            let tb = ts[Int(b)]
+                            return ta < tb || (ta == tb && a < b)
+                        }
+                    }
+                }
+                if stripes == 1 {
+                    work(0)
+                } else {
+                    DispatchQueue.concurrentPerform(iterations: stripes, execute: work)
+                }
+            }
+        }
+    }
+}
+
+/// `column` rearranged so that element `k` is the old `column[order[k]]`; empty stays empty.
+func gather<T>(_ column: [T], by order: [UInt32], threads: Int) -> [T] {
+    guard !column.isEmpty else { return column }
+    let n = order.count
+    precondition(column.count == n, "gather: \(n) indices for \(column.count) elements")
+    return [T](unsafeUninitializedCapacity: n) { buffer, initialized in
+        column.withUnsafeBufferPointer { source in
+            order.withUnsafeBufferPointer { order in
+                let box = UncheckedBox((buffer, source, order))
+                let stripes = threads == 1 || n < 1 << 16 ? 1 : threads
+                let work: @Sendable (Int) -> Void = { stripe in
+                    let (buffer, source, order) = box.value
+                    for k in (n * stripe / stripes)..<(n * (stripe + 1) / stripes) {
+                        (buffer.baseAddress! + k).initialize(to: source[Int(order[k])])
+                    }
+                }
+                if stripes == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: stripes, execute: work) }
+            }
+        }
+        initialized = n
+    }
+}

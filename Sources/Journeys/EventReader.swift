@@ -1,0 +1,222 @@
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads touchpoint events (CSV or NDJSON, from a file or standard input) into an `EventStore`.
+///
+/// The input is read in blocks of whole records; blocks are parsed on `options.threads` threads and
+/// merged in input order, so ids, line numbers and rejects come out the same whatever the thread count.
+///
+/// ```swift
+/// let (store, report) = try EventReader.read(path: "events.csv")
+/// print(report.rowsKept, store.customerCount)
+/// ```
+public enum EventReader {
+    /// Reads all events from `path` (`"-"` for standard input).
+    ///
+    /// - Parameters:
+    ///   - onReject: called, in input order, for each row skipped; only when `options.maxErrors > 0`.
+    ///   - onProgress: called after each block with the counts so far.
+    /// - Throws: `JourneyError` naming file, line and column for the first bad row (or, with
+    ///   `maxErrors`, once more rows than that are bad), or when the file cannot be read.
+    public static func read(
+        path: String,
+        options: EventReaderOptions = EventReaderOptions(),
+        onReject: ((RejectedRow) -> Void)? = nil,
+        onProgress: ((EventReadReport) -> Void)? = nil
+    ) throws(JourneyError) -> (store: EventStore, report: EventReadReport) {
+        let started = monotonicSeconds()
+        try options.validate()
+        let input = try ByteInput(path: path)
+        var format = options.format
+        if format == .auto {
+            let lower = path.lowercased()
+            format = lower.hasSuffix(".ndjson") || lower.hasSuffix(".jsonl") ? .ndjson : .csv
+        }
+        var splitter = RecordSplitter(
+            input: input, quoteAware: format == .csv, blockBytes: options.blockBytes,
+            maxRecordBytes: options.maxRecordBytes)
+        var merger = BlockMerger(file: input.name, options: options, fileSize: input.fileSize, onReject: onReject)
+
+        let layout: FieldLayout
+        if format == .csv {
+            guard let first = try splitter.next() else {
+                throw JourneyError(
+                    .emptyInput,
+                    "\(input.name) is empty; expected a header line naming the columns (\(EventColumns.fieldNames.joined(separator: ",")))",
+                    at: InputPosition(file: input.name, line: 1, column: 1))
+            }
+            guard case .records(let bytes) = first else {
+                throw JourneyError(.recordTooLong, "the header line is longer than \(options.maxRecordBytes) bytes", at: InputPosition(file: input.name, line: 1, column: 1))
+            }
+            let header = try readHeader(bytes, file: input.name, options: options)
+            layout = header.layout
+            merger.linesBefore = header.lineFeeds
+            splitter.unread(bytes[header.consumed...])
+        } else {
+            var l = FieldLayout()
+            l.keys = options.columns.names.map { Array($0.utf8) }
+            l.mayHave = Array(repeating: true, count: EventField.allCases.count)
+            l.names = options.columns.names
+            layout = l
+        }
+        merger.layout = layout
+        merger.format = format
+
+        if options.threads == 1 {
+            let parser = BlockParser(layout: layout, format: format, options: options)
+            while let piece = try splitter.next() {
+                merger.report.bytesRead = input.bytesRead
+                try merger.merge(parse(piece, parser: parser))
+                onProgress?(merger.report)
+            }
+        } else {
+            try parseInParallel(&splitter, layout: layout, format: format, options: options) { (block) throws(JourneyError) in
+                merger.report.bytesRead = input.bytesRead
+                try merger.merge(block)
+                onProgress?(merger.report)
+            }
+        }
+        let store = try merger.finish(threads: options.threads)
+        var report = merger.report
+        report.bytesRead = input.bytesRead
+        report.seconds = monotonicSeconds() - started
+        return (store, report)
+    }
+
+    private static func parse(_ piece: InputPiece, parser: BlockParser) -> ParsedBlock {
+        switch piece {
+        case .records(let bytes):
+            return parser.parse(bytes)
+        case .oversized(let prefix, let length, let lineFeeds):
+            var block = ParsedBlock()
+            block.records = 1
+            block.lineFeeds = lineFeeds
+            block.issues = [
+                BlockIssue(
+                    line: 0, column: 1, code: .recordTooLong,
+                    message: "record is \(length) bytes or more, longer than the limit of \(parser.maxRecordBytes) bytes (an unclosed quote can cause this); only its first \(prefix.count) bytes are kept in rejects",
+                    record: prefix)
+            ]
+            return block
+        }
+    }
+
+    /// Parses blocks on worker threads while this thread reads ahead and merges finished blocks in order.
+    private static func parseInParallel(
+        _ splitter: inout RecordSplitter, layout: FieldLayout, format: EventFormat, options: EventReaderOptions,
+        merge: (ParsedBlock) throws(JourneyError) -> Void
+    ) throws(JourneyError) {
+        let finished = Mutex<[Int: ParsedBlock]>([:])
+        let ready = DispatchSemaphore(value: 0)
+        let workers = DispatchSemaphore(value: options.threads)
+        let group = DispatchGroup()
+        let maxInFlight = options.threads * 2
+        var submitted = 0
+        var merged = 0
+        // On an error, wait for the workers before leaving, so none outlives this call.
+        defer { group.wait() }
+
+        func mergeNext() throws(JourneyError) {
+            while true {
+                if let block = finished.withLock({ $0.removeValue(forKey: merged) }) {
+                    merged += 1
+                    try merge(block)
+                    return
+                }
+                ready.wait()
+            }
+        }
+        while let piece = try splitter.next() {
+            let index = submitted
+            submitted += 1
+            let boxed = UncheckedBox(piece)
+            group.enter()
+            DispatchQueue.global().async {
+                workers.wait()
+                let parser = BlockParser(layout: layout, format: format, options: options)
+                let block = parse(boxed.value, parser: parser)
+                workers.signal()
+                finished.withLock { $0[index] = block }
+                ready.signal()
+                group.leave()
+            }
+            while submitted - merged >= maxInFlight { try mergeNext() }
+        }
+        while merged < submitted { try mergeNext() }
+    }
+
+    private static func readHeader(_ bytes: [UInt8], file: String, options: EventReaderOptions) throws(JourneyError) -> (layout: FieldLayout, consumed: Int, lineFeeds: Int) {
+        var csv = SimpleCSV(bytes: bytes, separator: options.separator)
+        let fields: [[UInt8]]
+        switch csv.record() {
+        case .success(let f): fields = f
+        case .failure(let failure):
+            throw JourneyError(.malformedQuoting, "header: " + failure.message, at: InputPosition(file: file, line: 1, column: csv.column(of: failure.offset)))
+        }
+        if let bad = fields.flatMap({ $0 }).firstIndex(where: { $0 == 0 }) {
+            _ = bad
+            throw JourneyError(.invalidText, "header holds a NUL byte", at: InputPosition(file: file, line: 1))
+        }
+        let names = fields.map { String(decoding: $0, as: UTF8.self).trimmingSpaces() }
+        if fields.contains(where: { String(validating: $0, as: UTF8.self) == nil }) {
+            throw JourneyError(.invalidText, "header is not UTF-8 text", at: InputPosition(file: file, line: 1))
+        }
+        var seen: [String: Int] = [:]
+        for (i, name) in names.enumerated() {
+            if let earlier = seen[name] {
+                throw JourneyError(
+                    .duplicateColumn, "header names column '\(name)' twice (fields \(earlier + 1) and \(i + 1)); rename one",
+                    at: InputPosition(file: file, line: 1))
+            }
+            seen[name] = i
+        }
+        if names == [""] {
+            throw JourneyError(.emptyInput, "the first line is empty; expected a header line naming the columns", at: InputPosition(file: file, line: 1, column: 1))
+        }
+        var layout = FieldLayout()
+        layout.names = options.columns.names
+        layout.fieldOfColumn = Array(repeating: nil, count: names.count)
+        for (k, wanted) in options.columns.names.enumerated() {
+            if let column = seen[wanted] {
+                layout.fieldOfColumn[column] = EventField(rawValue: k)
+                layout.mayHave[k] = true
+            }
+        }
+        let missing = (0..<3).filter { !layout.mayHave[$0] }.map { options.columns.names[$0] }
+        if !missing.isEmpty {
+            let sepName = options.separator == UInt8(ascii: ",") ? "" : " (separator '\(Character(Unicode.Scalar(options.separator)))')"
+            throw JourneyError(
+                .missingColumn,
+                "required column\(missing.count > 1 ? "s" : "") \(missing.map { "'\($0)'" }.joined(separator: ", ")) not in the header\(sepName); found \(names.map { "'\($0)'" }.joined(separator: ", ")). Map a column with --column FIELD=NAME, or set the separator",
+                at: InputPosition(file: file, line: 1))
+        }
+        return (layout, csv.position, csv.line)
+    }
+}
+
+/// Moves a non-Sendable value into a worker that alone uses it.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+func monotonicSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,114 @@
+/// The header names (CSV) or keys (NDJSON) of the event fields.
+public struct EventColumns: Sendable, Codable, Hashable {
+    public var customerID = "customer_id"
+    public var timestamp = "timestamp"
+    public var channel = "channel"
+    public var event = "event"
+    public var value = "value"
+    public var action = "action"
+    public var propensity = "propensity"
+
+    public init() {}
+
+    /// The fields in a fixed order: the three required ones first.
+    static let fieldNames = ["customer_id", "timestamp", "channel", "event", "value", "action", "propensity"]
+
+    var names: [String] { [customerID, timestamp, channel, event, value, action, propensity] }
+
+    /// Maps field `field` (one of `customer_id`, `timestamp`, `channel`, `event`, `value`, `action`,
+    /// `propensity`) to the input's column `name`.
+    public mutating func map(_ field: String, to name: String) throws(JourneyError) {
+        switch field {
+        case "customer_id": customerID = name
+        case "timestamp": timestamp = name
+        case "channel": channel = name
+        case "event": event = name
+        case "value": value = name
+        case "action": action = name
+        case "propensity": propensity = name
+        default:
+            throw JourneyError(
+                .invalidOption,
+                "unknown event field '\(field)'; the fields are \(Self.fieldNames.joined(separator: ", "))")
+        }
+    }
+}
+
+/// Which text format the input is in.
+public enum EventFormat: String, Sendable, Codable, CaseIterable {
+    /// `.ndjson` and `.jsonl` files are NDJSON; anything else (and standard input) is CSV.
+    case auto
+    /// RFC 4180 CSV with a header line.
+    case csv
+    /// One JSON object per line.
+    case ndjson
+}
+
+/// How `EventReader` reads touchpoint events. Every field has a default.
+public struct EventReaderOptions: Sendable {
+    public var format: EventFormat = .auto
+    /// CSV field separator: one ASCII byte, not a quote, CR or LF. Default `,`.
+    public var separator: UInt8 = UInt8(ascii: ",")
+    /// Column names of the event fields.
+    public var columns = EventColumns()
+    public var timestampFormat: TimestampFormat = .auto
+    /// Event type used when the input has no `event` column or the field is empty.
+    public var defaultEventType = "touch"
+    /// Rows that may be rejected before reading stops. 0 (default): the first bad row stops reading
+    /// with an error. Rejected rows go to `onReject`.
+    public var maxErrors = 0
+    /// Longest record accepted, in bytes. Default 1 MiB.
+    public var maxRecordBytes = 1 << 20
+    /// Threads that parse in parallel. Default: the machine's active cores.
+    public var threads = systemCoreCount()
+    /// Bytes read per block; each block is parsed as one unit of work. Default 4 MiB.
+    public var blockBytes = 4 << 20
+
+    public init() {}
+
+    func validate() throws(JourneyError) {
+        var problems: [String] = []
+        if [UInt8(ascii: "\""), 0x0A, 0x0D].contains(separator) || separator >= 0x80 {
+            problems.append("separator must be one ASCII character other than a quote, CR or LF")
+        }
+        if maxErrors < 0 { problems.append("maxErrors must be >= 0, got \(maxErrors)") }
+        if maxRecordBytes < 64 { problems.append("maxRecordBytes must be >= 64, got \(maxRecordBytes)") }
+        if threads < 1 { problems.append("threads must be >= 1, got \(threads)") }
+        if blockBytes < 4096 { problems.append("blockBytes must be >= 4096, got \(blockBytes)") }
+        let names = columns.names
+        if Set(names).count != names.count { problems.append("two event fields are mapped to the same column") }
+        if !problems.isEmpty { throw JourneyError(.invalidOption, problems.joined(separator: "; ")) }
+    }
+}
+
+/// A row the reader skipped (only when `maxErrors > 0`).
+public struct RejectedRow: Sendable {
+    public var position: InputPosition
+    public var code: JourneyError.Code
+    public var reason: String
+    /// The record's bytes as read (at most 64 KiB; longer ones are cut and say so in `reason`).
+    public var record: [UInt8]
+}
+
+/// What a read did: every record is either kept or rejected.
+public struct EventReadReport: Sendable {
+    /// Data records read (the header not counted, blank lines not counted).
+    public var rowsRead = 0
+    public var rowsKept = 0
+    public var rowsRejected = 0
+    /// Lines holding nothing, skipped.
+    public var blankLines = 0
+    public var bytesRead = 0
+    public var seconds = 0.0
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The number of cores this process may use.
+public func systemCoreCount() -> Int {
+    return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+}
