@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+
+/// Runs the built `waypoint` executable (it sits beside the test bundle in the build folder).
+struct CLI {
+    static let executable: URL = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("waypoint")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("waypoint")
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func temporaryFile(_ contents: String, suffix: String = ".csv") throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("waypoint-cli-\(UUID().uuidString)\(suffix)").path
+        try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
+
+@Suite struct CLITests {
+    let log = """
+        customer_id,timestamp,channel,event,value
+        a,2024-01-01T10:00:00Z,email,view,
+        a,2024-01-02T10:00:00Z,web,purchase,30.5
+        b,2024-01-01T09:00:00Z,app,view,
+        b,2024-03-01T09:00:00Z,app,view,
+        c,2024-03-01T08:00:00Z,store,view,
+
+        """
+
+    @Test func versionAndHelp() throws {
+        let version = try CLI.run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+        let help = try CLI.run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("events"))
+        let summarizeHelp = try CLI.run(["events", "summarize", "--help"])
+        #expect(summarizeHelp.stdout.contains("--max-errors"))
+        #expect(summarizeHelp.stdout.contains("--conversion-event"))
+    }
+
+    @Test func summarizesAsJSON() throws {
+        let path = try CLI.temporaryFile(log)
+        let result = try CLI.run(["events", "summarize", path, "--output", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["rows_read"] as? Int == 5)
+        #expect(object["rows_kept"] as? Int == 5)
+        #expect(object["customers"] as? Int == 3)
+        #expect(object["conversions"] as? Int == 1)
+        #expect(object["conversion_value"] as? Double == 30.5)
+        // a: one converted journey. b: a 60-day gap splits it; the first part lapsed, the second ends
+        // with the data (censored). c: censored.
+        let journeys = try #require(object["journeys"] as? [String: Int])
+        #expect(journeys == ["converted": 1, "lapsed": 1, "censored": 2])
+        #expect(object["events_per_channel"] as? [String: Int] == ["app": 2, "email": 1, "web": 1, "store": 1])
+        let range = try #require(object["time_range"] as? [String: String])
+        #expect(range == ["start": "2024-01-01T09:00:00Z", "end": "2024-03-01T09:00:00Z"])
+    }
+
+    @Test func summarizesAsTable() throws {
+        let path = try CLI.temporaryFile(log)
+        let result = try CLI.run(["events", "summarize", path])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("5 read = 5 kept + 0 rejected"))
+        #expect(result.stdout.contains("customers    3"))
+    }
+
+    @Test func readsStandardInput() throws {
+        let result = try CLI.run(["events", "summarize", "-", "--output", "json"], stdin: Data(log.utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"rows_kept\" : 5"))
+    }
+
+    @Test func badRowStopsWithPosition() throws {
+        let path = try CLI.temporaryFile("customer_id,timestamp,channel\na,2024-01-01,web\nb,2024-13-01,web\n")
+        let result = try CLI.run(["events", "summarize", path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(path):3:3:"))
+        #expect(result.stderr.contains("month 13"))
+    }
+
+    @Test func rejectsFileReconcilesCounts() throws {
+        let path = try CLI.temporaryFile("customer_id,timestamp,channel,value\na,2024-01-01,web,1\nb,yesterday,web,2\nc,2024-01-02,app,abc\nd,2024-01-03,app,4\n")
+        let rejects = FileManager.default.temporaryDirectory.appendingPathComponent("rejects-\(UUID().uuidString).csv").path
+        let result = try CLI.run(["events", "summarize", path, "--max-errors", "5", "--rejects", rejects, "--output", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"rows_read\" : 4"))
+        #expect(result.stdout.contains("\"rows_kept\" : 2"))
+        #expect(result.stdout.contains("\"rows_rejected\" : 2"))
+        let lines = try String(contentsOfFile: rejects, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0] == "line,column,code,reason,record")
+        #expect(lines[1].hasPrefix("3,3,invalidTimestamp,"))
+        #expect(lines[1].hasSuffix(",\"b,yesterday,web,2\""))
+        #expect(lines[2].hasPrefix("4,"))
+        #expect(lines[2].contains("invalidNumber"))
+    }
+
+    @Test func tooManyRejectsFails() throws {
+        let path = try CLI.temporaryFile("customer_id,timestamp,channel\na,x,web\nb,y,web\n")
+        let result = try CLI.run(["events", "summarize", path, "--max-errors", "1"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("more than 1 rows rejected"))
+    }
+
+    @Test func usageErrorsExplain() throws {
+        let noFile = try CLI.run(["events", "summarize", "/nonexistent/events.csv"])
+        #expect(noFile.status != 0)
+        #expect(noFile.stderr.contains("cannot open"))
+        let rejectsWithoutMax = try CLI.run(["events", "summarize", "x.csv", "--rejects", "r.csv"])
+        #expect(rejectsWithoutMax.status != 0)
+        #expect(rejectsWithoutMax.stderr.contains("--max-errors"))
+        let badTimeout = try CLI.run(["events", "summarize", "x.csv", "--timeout", "soon"])
+        #expect(badTimeout.stderr.contains("--timeout"))
+        let badMapping = try CLI.run(["events", "summarize", "x.csv", "--column", "user=id"])
+        #expect(badMapping.stderr.contains("unknown event field 'user'"))
+    }
+
+    @Test func columnMappingAndSeparator() throws {
+        let path = try CLI.temporaryFile("user;ts;via\nu1;1710325274;web\nu1;1710325275000;app\n")
+        let result = try CLI.run([
+            "events", "summarize", path, "--separator", ";", "--column", "customer_id=user", "--column", "timestamp=ts",
+            "--column", "channel=via", "--output", "json",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"2024-03-13T10:21:14Z\""))
+        #expect(result.stdout.contains("\"2024-03-13T10:21:15Z\""))
+    }
+}
