@@ -63,7 +63,7 @@ struct BlockMerger {
         actionMap.insert(0, at: 0)
         var customerMap = [UInt32](repeating: 0, count: block.customerTable.count)
         for id in 0..<block.customerTable.count {
-            let global = block.customerTable.withKey(id) { customers.intern($0, hash: block.customerTable.hashes[id]) }
+            let global = block.customerTable.withKey(id) { customers.intern($0) }
             customerMap[id] = UInt32(truncatingIfNeeded: global)
         }
         if customers.count >= Int(UInt32.max) {
@@ -83,7 +83,7 @@ struct BlockMerger {
     private func remap(_ local: InternTable, into global: inout InternTable, what: String) throws(JourneyError) -> [UInt16] {
         var map = [UInt16](repeating: 0, count: local.count)
         for id in 0..<local.count {
-            let g = local.withKey(id) { global.intern($0, hash: local.hashes[id]) }
+            let g = local.withKey(id) { global.intern($0) }
             guard g < Int(UInt16.max) else {
                 throw JourneyError(.tooManyDistinct, "more than 65,534 distinct \(what); is each mapped to the right column?")
             }

@@ -157,7 +157,7 @@ final class BlockParser {
 
     // MARK: - Fields to columns
 
-    private struct FieldProblem {
+    private struct FieldProblem: Error {
         var code: JourneyError.Code
         var message: String
         var offset: Int
@@ -165,20 +165,16 @@ final class BlockParser {
     }
 
     /// Validates the record's fields and appends them to `out`, or says why not (appending nothing).
+    ///
+    /// Written without closures that capture mutable locals: those would be boxed and pay dynamic
+    /// exclusivity checks on every row.
     private func store(_ b: UnsafeBufferPointer<UInt8>, into out: inout ParsedBlock) -> FieldProblem? {
+        // Escaped fields (rare) are decoded into `scratch` first; `decoded[field]` says where.
         var scratch: [UInt8] = []
-        var problem: FieldProblem?
-        func fieldBytes(_ field: EventField) -> UnsafeBufferPointer<UInt8>? {
-            let s = slices[field.rawValue]
-            guard s.present else { return nil }
-            if !s.escaped { return UnsafeBufferPointer(rebasing: b[s.start..<s.end]) }
-            return nil  // escaped fields are decoded by `decoded(_:)`
-        }
-        // Escaped fields are decoded into `scratch` first; record where each one landed.
-        var decodedRange: [Range<Int>?] = []
-        for field in EventField.allCases where slices[field.rawValue].present && slices[field.rawValue].escaped {
-            if decodedRange.isEmpty { decodedRange = Array(repeating: nil, count: slices.count) }
-            let s = slices[field.rawValue]
+        var decoded: [Range<Int>?] = []
+        for field in 0..<slices.count where slices[field].present && slices[field].escaped {
+            if decoded.isEmpty { decoded = Array(repeating: nil, count: slices.count) }
+            let s = slices[field]
             let start = scratch.count
             if format == .ndjson {
                 if let message = Self.unescapeJSON(UnsafeBufferPointer(rebasing: b[s.start..<s.end]), into: &scratch) {
@@ -187,80 +183,114 @@ final class BlockParser {
             } else {
                 Self.unescapeCSV(UnsafeBufferPointer(rebasing: b[s.start..<s.end]), into: &scratch)
             }
-            decodedRange[field.rawValue] = start..<scratch.count
+            decoded[field] = start..<scratch.count
         }
-        return scratch.withUnsafeBufferPointer { scratchBytes -> FieldProblem? in
-            func bytes(_ field: EventField) -> UnsafeBufferPointer<UInt8>? {
-                if !decodedRange.isEmpty, let range = decodedRange[field.rawValue] {
-                    return UnsafeBufferPointer(rebasing: scratchBytes[range])
-                }
-                return fieldBytes(field)
-            }
-            func name(_ field: EventField) -> String { layout.names[field.rawValue] }
-            func offset(_ field: EventField) -> Int { slices[field.rawValue].start }
-            func required(_ field: EventField) -> UnsafeBufferPointer<UInt8>? {
-                guard let v = bytes(field), !v.isEmpty else {
-                    problem = FieldProblem(code: .emptyField, message: "'\(name(field))' is empty; every event needs one", offset: offset(field))
-                    return nil
-                }
-                if format == .ndjson && !slices[field.rawValue].isString && field != .timestamp && field != .customer {
-                    problem = FieldProblem(code: .malformedJSON, message: "'\(name(field))' must be a JSON string", offset: offset(field))
-                    return nil
-                }
-                return v
-            }
-            guard let customerBytes = required(.customer), let timeBytes = required(.timestamp),
-                let channelBytes = required(.channel)
-            else { return problem }
+        return scratch.withUnsafeBufferPointer { scratchBytes in
+            let fields = RecordFields(record: b, scratch: scratchBytes, decoded: decoded, slices: UnsafeBufferPointer(slices))
+            return store(fields, into: &out)
+        }
+    }
 
-            let time: Int64
-            do throws(TimestampError) {
-                time = try TimestampParser.parse(timeBytes, format: timestampFormat)
-            } catch {
-                return FieldProblem(code: error.code, message: "'\(name(.timestamp))': " + error.message, offset: offset(.timestamp))
-            }
+    /// The current record's field bytes, decoded where they were escaped.
+    private struct RecordFields {
+        let record: UnsafeBufferPointer<UInt8>
+        let scratch: UnsafeBufferPointer<UInt8>
+        let decoded: [Range<Int>?]
+        let slices: UnsafeBufferPointer<Slice>
 
-            var value = 0.0
-            if let v = bytes(.value), !v.isEmpty {
-                guard let parsed = NumberParser.parseDouble(v) else {
-                    return FieldProblem(code: .invalidNumber, message: "'\(name(.value))' is \(Self.quoted(v)), not a finite number", offset: offset(.value))
-                }
-                value = parsed
+        /// Nil when the field is absent (no such column or key, or JSON null).
+        @inline(__always)
+        func bytes(_ field: EventField) -> UnsafeBufferPointer<UInt8>? {
+            let s = slices[field.rawValue]
+            guard s.present else { return nil }
+            if !decoded.isEmpty, let range = decoded[field.rawValue] { return UnsafeBufferPointer(rebasing: scratch[range]) }
+            return UnsafeBufferPointer(rebasing: record[s.start..<s.end])
+        }
+
+        func offset(_ field: EventField) -> Int { slices[field.rawValue].start }
+    }
+
+    private func required(_ field: EventField, _ fields: RecordFields) -> Result<UnsafeBufferPointer<UInt8>, FieldProblem> {
+        guard let v = fields.bytes(field), !v.isEmpty else {
+            return .failure(FieldProblem(code: .emptyField, message: "'\(layout.names[field.rawValue])' is empty; every event needs one", offset: fields.offset(field)))
+        }
+        if format == .ndjson && field == .channel && !slices[field.rawValue].isString {
+            return .failure(FieldProblem(code: .malformedJSON, message: "'\(layout.names[field.rawValue])' must be a JSON string", offset: fields.offset(field)))
+        }
+        return .success(v)
+    }
+
+    private func store(_ fields: RecordFields, into out: inout ParsedBlock) -> FieldProblem? {
+        let customerBytes: UnsafeBufferPointer<UInt8>
+        let timeBytes: UnsafeBufferPointer<UInt8>
+        let channelBytes: UnsafeBufferPointer<UInt8>
+        switch required(.customer, fields) {
+        case .success(let v): customerBytes = v
+        case .failure(let problem): return problem
+        }
+        switch required(.timestamp, fields) {
+        case .success(let v): timeBytes = v
+        case .failure(let problem): return problem
+        }
+        switch required(.channel, fields) {
+        case .success(let v): channelBytes = v
+        case .failure(let problem): return problem
+        }
+        func name(_ field: EventField) -> String { layout.names[field.rawValue] }
+
+        let time: Int64
+        do throws(TimestampError) {
+            time = try TimestampParser.parse(timeBytes, format: timestampFormat)
+        } catch {
+            return FieldProblem(code: error.code, message: "'\(name(.timestamp))': " + error.message, offset: fields.offset(.timestamp))
+        }
+        var value = 0.0
+        if let v = fields.bytes(.value), !v.isEmpty {
+            guard let parsed = NumberParser.parseDouble(v) else {
+                return FieldProblem(code: .invalidNumber, message: "'\(name(.value))' is \(Self.quoted(v)), not a finite number", offset: fields.offset(.value))
             }
-            var propensity = Double.nan
-            if let v = bytes(.propensity), !v.isEmpty {
-                guard let parsed = NumberParser.parseDouble(v), parsed > 0, parsed <= 1 else {
-                    return FieldProblem(code: .invalidNumber, message: "'\(name(.propensity))' is \(Self.quoted(v)); a propensity is a probability in (0, 1]", offset: offset(.propensity))
-                }
-                propensity = parsed
+            value = parsed
+        }
+        var propensity = Double.nan
+        if let v = fields.bytes(.propensity), !v.isEmpty {
+            guard let parsed = NumberParser.parseDouble(v), parsed > 0, parsed <= 1 else {
+                return FieldProblem(code: .invalidNumber, message: "'\(name(.propensity))' is \(Self.quoted(v)); a propensity is a probability in (0, 1]", offset: fields.offset(.propensity))
             }
-            let channelID = out.channelTable.intern(channelBytes)
-            var eventID = 0
-            if let v = bytes(.event), !v.isEmpty {
-                eventID = out.eventTable.intern(v)
-            } else {
-                eventID = defaultEventType.withUnsafeBufferPointer { out.eventTable.intern($0) }
+            propensity = parsed
+        }
+        if format == .ndjson {
+            for field in [EventField.event, .action] where fields.bytes(field) != nil && !slices[field.rawValue].isString {
+                return FieldProblem(code: .malformedJSON, message: "'\(name(field))' must be a JSON string", offset: fields.offset(field))
             }
-            var actionCode = 0
-            if let v = bytes(.action), !v.isEmpty { actionCode = out.actionTable.intern(v) + 1 }
-            guard channelID < Int(UInt16.max), eventID < Int(UInt16.max), actionCode < Int(UInt16.max) else {
-                return FieldProblem(
-                    code: .tooManyDistinct,
-                    message: "more than 65,535 distinct channels, event types or actions; is each mapped to the right column?",
-                    offset: offset(.channel), fatal: true)
-            }
-            out.customer.append(UInt32(truncatingIfNeeded: out.customerTable.intern(customerBytes)))
-            out.timestamp.append(time)
-            out.channel.append(UInt16(channelID))
-            out.event.append(UInt16(eventID))
-            if layout.mayHave[EventField.action.rawValue] { out.action.append(UInt16(actionCode)) }
-            if layout.mayHave[EventField.value.rawValue] { out.value.append(value) }
-            if layout.mayHave[EventField.propensity.rawValue] { out.propensity.append(Float(propensity)) }
+        }
+        let channelID = out.channelTable.intern(channelBytes)
+        let eventID: Int
+        if let v = fields.bytes(.event), !v.isEmpty {
+            eventID = out.eventTable.intern(v)
+        } else {
+            eventID = defaultEventType.withUnsafeBufferPointer { out.eventTable.intern($0) }
+        }
+        var actionCode = 0
+        if let v = fields.bytes(.action), !v.isEmpty { actionCode = out.actionTable.intern(v) + 1 }
+        guard channelID < Int(UInt16.max), eventID < Int(UInt16.max), actionCode < Int(UInt16.max) else {
+            return FieldProblem(
+                code: .tooManyDistinct,
+                message: "more than 65,534 distinct channels, event types or actions; is each mapped to the right column?",
+                offset: fields.offset(.channel), fatal: true)
+        }
+        out.customer.append(UInt32(truncatingIfNeeded: out.customerTable.intern(customerBytes)))
+        out.timestamp.append(time)
+        out.channel.append(UInt16(channelID))
+        out.event.append(UInt16(eventID))
+        if layout.mayHave[EventField.action.rawValue] { out.action.append(UInt16(actionCode)) }
+        if layout.mayHave[EventField.value.rawValue] { out.value.append(value) }
+        if layout.mayHave[EventField.propensity.rawValue] { out.propensity.append(Float(propensity)) }
+        if format == .ndjson {
             for field in EventField.event.rawValue...EventField.propensity.rawValue where slices[field].present {
                 out.seen[field] = true
             }
-            return nil
         }
+        return nil
     }
 
     static func quoted(_ bytes: UnsafeBufferPointer<UInt8>) -> String {

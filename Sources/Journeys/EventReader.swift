@@ -116,7 +116,7 @@ public enum EventReader {
         let ready = DispatchSemaphore(value: 0)
         let workers = DispatchSemaphore(value: options.threads)
         let group = DispatchGroup()
-        let maxInFlight = options.threads * 2
+        let maxInFlight = options.threads + 1
         var submitted = 0
         var merged = 0
         // On an error, wait for the workers before leaving, so none outlives this call.

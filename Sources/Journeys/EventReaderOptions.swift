@@ -61,8 +61,8 @@ public struct EventReaderOptions: Sendable {
     public var maxRecordBytes = 1 << 20
     /// Threads that parse in parallel. Default: the machine's active cores.
     public var threads = systemCoreCount()
-    /// Bytes read per block; each block is parsed as one unit of work. Default 4 MiB.
-    public var blockBytes = 4 << 20
+    /// Bytes read per block; each block is parsed as one unit of work. Default 2 MiB.
+    public var blockBytes = 2 << 20
 
     public init() {}
 

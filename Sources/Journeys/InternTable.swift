@@ -8,14 +8,15 @@ import Darwin
 ///
 /// Hand-written (open addressing over a byte arena) because interning runs for every customer id
 /// on the ingestion hot path; a `[String: Int]` would allocate a `String` per row. Keys are hashed
-/// with a per-process random seed, so crafted ids cannot force collisions on every run.
+/// with a per-process random seed, so crafted ids cannot force collisions on every run. Tables hold
+/// fewer than 2³² keys (the slot keeps 32 bits of hash; `grow` reuses them, so mask < 2³²).
 struct InternTable: Sendable {
     private(set) var arena: [UInt8] = []
     /// `starts[id] ..< starts[id + 1]` is key `id` in `arena`.
     private(set) var starts: [Int] = [0]
-    private(set) var hashes: [UInt64] = []
-    /// `0` is empty; otherwise `id + 1`.
-    private var slots: [UInt32]
+    /// `0` is empty; otherwise the low 32 bits of the key's hash above `id + 1`, so most probes
+    /// settle on the slot alone without touching the keys.
+    private var slots: [UInt64]
     private var mask: Int
 
     static let seed: UInt64 = UInt64.random(in: .min ... .max)
@@ -27,7 +28,7 @@ struct InternTable: Sendable {
         mask = size - 1
     }
 
-    var count: Int { hashes.count }
+    var count: Int { starts.count - 1 }
 
     static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h = seed ^ (UInt64(key.count) &* 0x9E37_79B9_7F4A_7C15)
@@ -63,36 +64,36 @@ struct InternTable: Sendable {
     /// The id of `key`, inserting it if new.
     @inline(__always)
     mutating func intern(_ key: UnsafeBufferPointer<UInt8>) -> Int {
-        intern(key, hash: Self.hash(key))
-    }
-
-    mutating func intern(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
-        var slot = Int(truncatingIfNeeded: hash) & mask
+        let hash = UInt64(truncatingIfNeeded: UInt32(truncatingIfNeeded: Self.hash(key)))
+        var slot = Int(hash) & mask
         while true {
             let entry = slots[slot]
             if entry == 0 { break }
-            let id = Int(entry) - 1
-            if hashes[id] == hash && keyEquals(id, key) { return id }
+            if entry >> 32 == hash {
+                let id = Int(entry & 0xFFFF_FFFF) - 1
+                if keyEquals(id, key) { return id }
+            }
             slot = (slot + 1) & mask
         }
-        let id = hashes.count
+        let id = count
         arena.append(contentsOf: key)
         starts.append(arena.count)
-        hashes.append(hash)
-        slots[slot] = UInt32(id + 1)
-        if hashes.count * 2 > slots.count { grow() }
+        slots[slot] = hash << 32 | UInt64(id + 1)
+        if count * 2 > slots.count { grow() }
         return id
     }
 
     /// The id of `key`, or nil.
     func find(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
-        let hash = Self.hash(key)
-        var slot = Int(truncatingIfNeeded: hash) & mask
+        let hash = UInt64(truncatingIfNeeded: UInt32(truncatingIfNeeded: Self.hash(key)))
+        var slot = Int(hash) & mask
         while true {
             let entry = slots[slot]
             if entry == 0 { return nil }
-            let id = Int(entry) - 1
-            if hashes[id] == hash && keyEquals(id, key) { return id }
+            if entry >> 32 == hash {
+                let id = Int(entry & 0xFFFF_FFFF) - 1
+                if keyEquals(id, key) { return id }
+            }
             slot = (slot + 1) & mask
         }
     }
@@ -100,20 +101,37 @@ struct InternTable: Sendable {
     @inline(__always)
     private func keyEquals(_ id: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
         let start = starts[id]
-        guard starts[id + 1] - start == key.count else { return false }
-        return arena.withUnsafeBufferPointer { a in
-            key.count == 0 || memcmp(a.baseAddress! + start, key.baseAddress!, key.count) == 0
+        let count = key.count
+        guard starts[id + 1] - start == count else { return false }
+        return arena.withUnsafeBytes { a in
+            guard count > 0 else { return true }
+            let stored = a.baseAddress! + start
+            let probe = UnsafeRawPointer(key.baseAddress!)
+            // Ids are short: compare eight bytes at a time inline instead of calling memcmp.
+            var i = 0
+            while i + 8 <= count {
+                if stored.loadUnaligned(fromByteOffset: i, as: UInt64.self) != probe.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                    return false
+                }
+                i += 8
+            }
+            while i < count {
+                if stored.load(fromByteOffset: i, as: UInt8.self) != probe.load(fromByteOffset: i, as: UInt8.self) { return false }
+                i += 1
+            }
+            return true
         }
     }
 
     private mutating func grow() {
+        let old = slots
         let size = slots.count * 2
         mask = size - 1
         slots = Array(repeating: 0, count: size)
-        for (id, hash) in hashes.enumerated() {
-            var slot = Int(truncatingIfNeeded: hash) & mask
+        for entry in old where entry != 0 {
+            var slot = Int(entry >> 32) & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = UInt32(id + 1)
+            slots[slot] = entry
         }
     }
 
@@ -130,7 +148,7 @@ struct InternTable: Sendable {
 
     /// Heap bytes held: the id strings themselves and the table around them.
     var memoryFootprint: Int {
-        arena.capacity + starts.capacity * 8 + hashes.capacity * 8 + slots.capacity * 4
+        arena.capacity + starts.capacity * 8 + slots.capacity * 8
     }
 }
 
