@@ -35,6 +35,7 @@ struct BlockMerger {
     }
 
     mutating func merge(_ block: ParsedBlock) throws(JourneyError) {
+        let blockStartLine = linesBefore
         for issue in block.issues {
             let position = InputPosition(file: file, line: linesBefore + issue.line + 1, column: issue.column)
             if issue.fatal || options.maxErrors == 0 {
@@ -57,9 +58,9 @@ struct BlockMerger {
         guard rows > 0 else { return }
         for k in seen.indices where block.seen[k] { seen[k] = true }
 
-        let channelMap = try remap(block.channelTable, into: &channels, what: "channels")
-        let eventMap = try remap(block.eventTable, into: &eventTypes, what: "event types")
-        var actionMap = try remap(block.actionTable, into: &actions, what: "actions").map { $0 &+ 1 }
+        let channelMap = try remap(block.channelTable, into: &channels, what: "channels", places: block.channelPlaces, blockStartLine: blockStartLine)
+        let eventMap = try remap(block.eventTable, into: &eventTypes, what: "event types", places: block.eventPlaces, blockStartLine: blockStartLine)
+        var actionMap = try remap(block.actionTable, into: &actions, what: "actions", places: block.actionPlaces, blockStartLine: blockStartLine).map { $0 &+ 1 }
         actionMap.insert(0, at: 0)
         var customerMap = [UInt32](repeating: 0, count: block.customerTable.count)
         for id in 0..<block.customerTable.count {
@@ -80,12 +81,17 @@ struct BlockMerger {
         if layout.mayHave[EventField.propensity.rawValue] { propensity.append(contentsOf: block.propensity) }
     }
 
-    private func remap(_ local: InternTable, into global: inout InternTable, what: String) throws(JourneyError) -> [UInt16] {
+    /// `places[id]`: where local key `id` first appeared in the block, for the error.
+    private func remap(
+        _ local: InternTable, into global: inout InternTable, what: String, places: [BlockPlace], blockStartLine: Int
+    ) throws(JourneyError) -> [UInt16] {
         var map = [UInt16](repeating: 0, count: local.count)
         for id in 0..<local.count {
             let g = local.withKey(id) { global.intern($0) }
             guard g < Int(UInt16.max) else {
-                throw JourneyError(.tooManyDistinct, "more than 65,534 distinct \(what); is each mapped to the right column?")
+                let position = id < places.count
+                    ? InputPosition(file: file, line: blockStartLine + places[id].line + 1, column: places[id].column) : nil
+                throw JourneyError(.tooManyDistinct, "more than 65,535 distinct \(what); is each mapped to the right column?", at: position)
             }
             map[id] = UInt16(g)
         }

@@ -55,6 +55,17 @@ struct ParsedBlock: Sendable {
     var records = 0
     var blankLines = 0
     var issues: [BlockIssue] = []
+    /// Where each channel, event type and action (by local id) first appeared, so the merger can
+    /// point at the row that brings one too many.
+    var channelPlaces: [BlockPlace] = []
+    var eventPlaces: [BlockPlace] = []
+    var actionPlaces: [BlockPlace] = []
+}
+
+/// A place in a block: 0-based line within the block, 1-based column in characters.
+struct BlockPlace: Sendable {
+    var line: Int
+    var column: Int
 }
 
 /// Parses blocks of whole records into `ParsedBlock`s. One instance per worker thread.
@@ -146,8 +157,17 @@ final class BlockParser {
                         continue
                     }
                 }
+                let known = (out.channelTable.count, out.eventTable.count, out.actionTable.count)
                 if let problem = store(b, into: &out) {
                     issue(problem.code, problem.message, at: problem.offset, fatal: problem.fatal)
+                } else if out.channelTable.count > known.0 || out.eventTable.count > known.1 || out.actionTable.count > known.2 {
+                    func place(_ field: EventField) -> BlockPlace {
+                        let s = slices[field.rawValue]
+                        return Self.place(b, at: s.present ? s.start : recordStart, recordStart: recordStart, recordLine: recordLine)
+                    }
+                    if out.channelTable.count > known.0 { out.channelPlaces.append(place(.channel)) }
+                    if out.eventTable.count > known.1 { out.eventPlaces.append(place(.event)) }
+                    if out.actionTable.count > known.2 { out.actionPlaces.append(place(.action)) }
                 }
             }
             out.lineFeeds = cursor.line
@@ -275,7 +295,7 @@ final class BlockParser {
         guard channelID < Int(UInt16.max), eventID < Int(UInt16.max), actionCode < Int(UInt16.max) else {
             return FieldProblem(
                 code: .tooManyDistinct,
-                message: "more than 65,534 distinct channels, event types or actions; is each mapped to the right column?",
+                message: "more than 65,535 distinct channels, event types or actions; is each mapped to the right column?",
                 offset: fields.offset(.channel), fatal: true)
         }
         out.customer.append(UInt32(truncatingIfNeeded: out.customerTable.intern(customerBytes)))
@@ -444,7 +464,8 @@ final class BlockParser {
         }
         var json = JSONScanner(bytes: b, position: lineStart, end: lineEnd)
         json.skipSpace()
-        if json.position == lineEnd { return .blank }
+        // Blank, also with CRLF line ends (`skipSpace` leaves a CR that ends the line).
+        if json.position == lineEnd || (json.position + 1 == lineEnd && b[json.position] == 0x0D) { return .blank }
         do {
             try json.expect(0x7B)  // {
             json.skipSpace()
@@ -630,10 +651,8 @@ final class BlockParser {
         }
     }
 
-    static func makeIssue(
-        _ b: UnsafeBufferPointer<UInt8>, _ code: JourneyError.Code, _ message: String, at offset: Int,
-        recordStart: Int, recordEnd: Int, recordLine: Int, fatal: Bool
-    ) -> BlockIssue {
+    /// Where `offset` is, in a record that starts at `recordStart` on block line `recordLine`.
+    static func place(_ b: UnsafeBufferPointer<UInt8>, at offset: Int, recordStart: Int, recordLine: Int) -> BlockPlace {
         let at = min(max(offset, recordStart), b.count)
         let line = recordLine + lineFeeds(b, recordStart, at)
         var lineStart = at
@@ -641,9 +660,17 @@ final class BlockParser {
         // Column in characters: count bytes that are not UTF-8 continuation bytes.
         var column = 1
         for k in lineStart..<at where b[k] & 0xC0 != 0x80 { column += 1 }
+        return BlockPlace(line: line, column: column)
+    }
+
+    static func makeIssue(
+        _ b: UnsafeBufferPointer<UInt8>, _ code: JourneyError.Code, _ message: String, at offset: Int,
+        recordStart: Int, recordEnd: Int, recordLine: Int, fatal: Bool
+    ) -> BlockIssue {
+        let spot = Self.place(b, at: offset, recordStart: recordStart, recordLine: recordLine)
         var end = recordEnd
         while end > recordStart && (b[end - 1] == 0x0A || b[end - 1] == 0x0D) { end -= 1 }
         let record = Array(b[recordStart..<min(end, recordStart + (64 << 10))])
-        return BlockIssue(line: line, column: column, code: code, message: message, record: record, fatal: fatal)
+        return BlockIssue(line: spot.line, column: spot.column, code: code, message: message, record: record, fatal: fatal)
     }
 }

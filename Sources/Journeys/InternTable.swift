@@ -180,6 +180,9 @@ public struct InternedStrings: Sendable, RandomAccessCollection {
         return s.withUTF8 { table.find($0) }
     }
 
-    /// Total UTF-8 bytes of the strings (what "excluding the strings of distinct ids" refers to).
+    /// Total UTF-8 bytes of the strings.
     public var byteCount: Int { table.arena.count }
+
+    /// Heap bytes held: the strings plus the offsets and hash slots that index them.
+    public var memoryFootprint: Int { table.memoryFootprint }
 }

@@ -110,39 +110,40 @@ extension PathTable {
             guard fields.count == header.count else {
                 throw fail(.wrongFieldCount, "expected \(header.count) fields as in the header, found \(fields.count)", line: line, offset: recordStart)
             }
+            let fieldStarts = csv.fieldStarts
             func number(_ column: Int?, _ name: String) throws(JourneyError) -> Double {
                 guard let column else { return 0 }
                 let text = fields[column]
                 guard let value = text.withUnsafeBufferPointer({ NumberParser.parseDouble($0) }) else {
-                    throw fail(.invalidNumber, "'\(name)' is '\(String(decoding: text, as: UTF8.self))', not a finite number", line: line)
+                    throw fail(.invalidNumber, "'\(name)' is '\(String(decoding: text, as: UTF8.self))', not a finite number", line: line, offset: fieldStarts[column])
                 }
-                guard value >= 0 else { throw fail(.invalidNumber, "'\(name)' is \(value); counts and values cannot be negative", line: line) }
+                guard value >= 0 else { throw fail(.invalidNumber, "'\(name)' is \(value); counts and values cannot be negative", line: line, offset: fieldStarts[column]) }
                 return value
             }
             let converted = try number(conversionsColumn, options.conversionsColumn)
             let value = try number(valueColumn, options.conversionValueColumn)
             let null = try number(nullsColumn, options.nullsColumn)
             if value > 0 && converted == 0 {
-                throw fail(.invalidPath, "conversion value \(value) on a path with 0 conversions", line: line)
+                throw fail(.invalidPath, "conversion value \(value) on a path with 0 conversions", line: line, offset: valueColumn.map { fieldStarts[$0] })
             }
             if converted == 0 && null == 0 {
-                throw fail(.invalidPath, "path has 0 conversions and 0 nulls; it carries no information, remove it", line: line)
+                throw fail(.invalidPath, "path has 0 conversions and 0 nulls; it carries no information, remove it", line: line, offset: fieldStarts[conversionsColumn])
             }
             let text = fields[pathColumn]
             let parts = split(text, by: stepSeparator)
             if parts.count == 1 && parts[0].isEmpty {
-                throw fail(.invalidPath, "path is empty", line: line)
+                throw fail(.invalidPath, "path is empty", line: line, offset: fieldStarts[pathColumn])
             }
             for part in parts {
                 guard !part.isEmpty else {
-                    throw fail(.invalidPath, "path '\(String(decoding: text, as: UTF8.self))' has an empty step; steps are joined by '\(options.stepSeparator)'", line: line)
+                    throw fail(.invalidPath, "path '\(String(decoding: text, as: UTF8.self))' has an empty step; steps are joined by '\(options.stepSeparator)'", line: line, offset: fieldStarts[pathColumn])
                 }
                 let name = String(decoding: part, as: UTF8.self)
                 if reservedNames.contains(name) {
-                    throw fail(.invalidPath, "step '\(name)' uses a reserved state name (\(reservedNames.sorted().joined(separator: ", ")))", line: line)
+                    throw fail(.invalidPath, "step '\(name)' uses a reserved state name (\(reservedNames.sorted().joined(separator: ", ")))", line: line, offset: fieldStarts[pathColumn])
                 }
                 let id = part.withUnsafeBufferPointer { channels.intern($0) }
-                guard id < Int(UInt16.max) else { throw fail(.tooManyDistinct, "more than 65,534 distinct channels", line: line) }
+                guard id < Int(UInt16.max) else { throw fail(.tooManyDistinct, "more than 65,535 distinct channels", line: line, offset: fieldStarts[pathColumn]) }
                 steps.append(UInt16(id))
             }
             offsets.append(steps.count)

@@ -82,18 +82,22 @@ enum InputPiece {
 
 /// Cuts the input into blocks of whole records, so blocks can be parsed independently.
 ///
-/// For CSV a line feed inside quotes is not a record end: the quote parity before each candidate
-/// line feed decides (every block starts outside quotes, because it starts at a record start).
+/// For CSV a line feed inside quotes is not a record end: the quotes are followed the way
+/// `BlockParser` reads them (every block starts outside quotes, because it starts at a record start).
 struct RecordSplitter {
     let input: ByteInput
     let quoteAware: Bool
+    let separator: UInt8
     let blockBytes: Int
     let maxRecordBytes: Int
     private var carry: [UInt8] = []
+    /// Nothing read yet: a UTF-8 byte order mark at the start is dropped (CSV and NDJSON alike).
+    private var atStart = true
 
-    init(input: ByteInput, quoteAware: Bool, blockBytes: Int, maxRecordBytes: Int) {
+    init(input: ByteInput, quoteAware: Bool, separator: UInt8, blockBytes: Int, maxRecordBytes: Int) {
         self.input = input
         self.quoteAware = quoteAware
+        self.separator = separator
         self.blockBytes = blockBytes
         self.maxRecordBytes = maxRecordBytes
     }
@@ -109,7 +113,11 @@ struct RecordSplitter {
                 return .records(carry)
             }
             var block = try input.read(after: carry[...], count: blockBytes)
-            if let end = Self.lastRecordEnd(in: block, quoteAware: quoteAware) {
+            if atStart {
+                atStart = false
+                if block.starts(with: [0xEF, 0xBB, 0xBF]) { block.removeFirst(3) }
+            }
+            if let end = Self.lastRecordEnd(in: block, quoteAware: quoteAware, separator: separator) {
                 carry = Array(block[end...])
                 block.removeSubrange(end...)
                 return .records(block)
@@ -168,38 +176,64 @@ struct RecordSplitter {
     }
 
     /// Index just past the last line feed that ends a record, or nil.
-    static func lastRecordEnd(in bytes: [UInt8], quoteAware: Bool) -> Int? {
+    ///
+    /// For CSV, quotes count as `BlockParser` counts them: a quote opens a quoted field only at the
+    /// start of a field (at the block's start or after a separator or line feed); inside, a doubled
+    /// quote is text. A quote anywhere else, or text after a closing quote, is an error after which the
+    /// parser skips to the next line feed, so the quotes up to it do not count. (Counting quote parity
+    /// instead lets one stray quote, `27" monitor`, flip every later line feed: blocks are then cut
+    /// inside quoted fields, or not at all until the record-length limit.)
+    static func lastRecordEnd(in bytes: [UInt8], quoteAware: Bool, separator: UInt8) -> Int? {
         bytes.withUnsafeBytes { raw -> Int? in
             guard let base = raw.baseAddress, raw.count > 0 else { return nil }
-            func lastLineFeed(before end: Int) -> Int? {
-                let bytes = base.assumingMemoryBound(to: UInt8.self)
-                var k = end - 1
-                while k >= 0 && bytes[k] != 0x0A { k -= 1 }
-                return k >= 0 ? k : nil
+            let b = base.assumingMemoryBound(to: UInt8.self)
+            let n = raw.count
+            func find(_ byte: UInt8, in range: Range<Int>) -> Int? {
+                guard !range.isEmpty, let p = memchr(base + range.lowerBound, Int32(byte), range.count) else { return nil }
+                return base.distance(to: UnsafeRawPointer(p))
             }
-            guard quoteAware, memchr(base, 0x22, raw.count) != nil else {
-                return lastLineFeed(before: raw.count).map { $0 + 1 }
+            func lastLineFeed(in range: Range<Int>) -> Int? {
+                var k = range.upperBound - 1
+                while k >= range.lowerBound && b[k] != 0x0A { k -= 1 }
+                return k >= range.lowerBound ? k + 1 : nil
             }
-            var quotes: [Int] = []
-            var from = 0
-            while from < raw.count, let p = memchr(base + from, 0x22, raw.count - from) {
-                let at = base.distance(to: UnsafeRawPointer(p))
-                quotes.append(at)
-                from = at + 1
-            }
-            var end = raw.count
-            while let lf = lastLineFeed(before: end) {
-                // Quotes before `lf`: binary search in the sorted positions.
-                var low = 0
-                var high = quotes.count
-                while low < high {
-                    let mid = (low + high) / 2
-                    if quotes[mid] < lf { low = mid + 1 } else { high = mid }
+            guard quoteAware, find(0x22, in: 0..<n) != nil else { return lastLineFeed(in: 0..<n) }
+            // Line feeds outside quoted fields end records; keep the last stretch outside quotes that has one.
+            var lastWithLineFeed: Range<Int>? = nil
+            var start = 0  // where the current stretch outside quotes began
+            var from = 0  // where the next quote that counts may be
+            scan: while let q = find(0x22, in: from..<n) {
+                if q > 0 && b[q - 1] != separator && b[q - 1] != 0x0A {
+                    // A stray quote: the parser skips to the next line feed.
+                    guard let lf = find(0x0A, in: q..<n) else { break scan }
+                    from = lf + 1
+                    continue
                 }
-                if low % 2 == 0 { return lf + 1 }
-                end = lf
+                if find(0x0A, in: start..<q) != nil { lastWithLineFeed = start..<q }
+                var k = q + 1
+                while true {
+                    // No closing quote in the block: every later line feed is inside the field.
+                    guard let close = find(0x22, in: k..<n) else { return lastWithLineFeed.flatMap(lastLineFeed) }
+                    if close + 1 < n && b[close + 1] == 0x22 {
+                        k = close + 2
+                        continue
+                    }
+                    start = close + 1
+                    from = start
+                    if start < n {
+                        let next = b[start]
+                        let fieldEnds = next == separator || next == 0x0A || (next == 0x0D && (start + 1 == n || b[start + 1] == 0x0A))
+                        if !fieldEnds {
+                            // Text after the closing quote: the parser skips to the next line feed.
+                            guard let lf = find(0x0A, in: start..<n) else { break scan }
+                            from = lf + 1
+                        }
+                    }
+                    continue scan
+                }
             }
-            return nil
+            if find(0x0A, in: start..<n) != nil { lastWithLineFeed = start..<n }
+            return lastWithLineFeed.flatMap(lastLineFeed)
         }
     }
 }

@@ -11,6 +11,8 @@ struct SimpleCSV {
     var position = 0
     /// Line feeds passed: the 0-based line of `position`.
     var line = 0
+    /// Where each field of the last record began (at its opening quote, if quoted), for error columns.
+    private(set) var fieldStarts: [Int] = []
 
     init(bytes: [UInt8], separator: UInt8, skippingBOM: Bool = true) {
         self.bytes = bytes
@@ -24,7 +26,9 @@ struct SimpleCSV {
     mutating func record() -> Result<[[UInt8]], Failure> {
         var fields: [[UInt8]] = []
         var field: [UInt8] = []
+        fieldStarts.removeAll(keepingCapacity: true)
         while true {
+            fieldStarts.append(position)
             if position < bytes.count && bytes[position] == 0x22 {
                 let open = position
                 position += 1

@@ -130,6 +130,7 @@ struct Summary {
             "load_seconds": report.seconds, "bytes_read": report.bytesRead,
             "column_bytes": store.columnBytes,
             "distinct_id_bytes": store.customerIDs.byteCount + store.channelNames.byteCount + store.eventTypeNames.byteCount + store.actionNames.byteCount,
+            "distinct_id_table_bytes": store.customerIDs.memoryFootprint + store.channelNames.memoryFootprint + store.eventTypeNames.memoryFootprint + store.actionNames.memoryFootprint,
             "rss_before_read_bytes": memory.before,
             "peak_rss_after_read_bytes": memory.peakAfterRead,
         ]

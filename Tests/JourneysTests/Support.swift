@@ -6,9 +6,11 @@ import Testing
 // MARK: - Temporary input files
 
 /// A directory of its own for this test process; inputs are written here, each under a fresh name.
+/// It is removed when the process exits.
 let scratchDirectory: String = {
     let path = FileManager.default.temporaryDirectory.path + "/JourneysTests-\(getpid())-\(UUID().uuidString.prefix(8))"
     try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: scratchDirectory) }
     return path
 }()
 
@@ -33,10 +35,10 @@ func withInput<R>(_ bytes: [UInt8], ext: String = "csv", _ body: (String) throws
 // MARK: - Reading
 
 /// Reader options for tests: one thread unless a test says otherwise, so failures are easy to follow.
-func options(_ configure: (inout EventReaderOptions) throws -> Void = { _ in }) rethrows -> EventReaderOptions {
+func options(_ configure: (inout EventReaderOptions) -> Void = { _ in }) -> EventReaderOptions {
     var o = EventReaderOptions()
     o.threads = 1
-    try configure(&o)
+    configure(&o)
     return o
 }
 
@@ -82,8 +84,8 @@ func expectError(
 ) {
     #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
     #expect(error.position == InputPosition(file: file, line: line, column: column), "\(error)", sourceLocation: sourceLocation)
-    let where_ = column.map { "\(file):\(line):\($0): " } ?? "\(file):\(line): "
-    #expect(error.description.hasPrefix(where_), "\(error)", sourceLocation: sourceLocation)
+    let prefix = column.map { "\(file):\(line):\($0): " } ?? "\(file):\(line): "
+    #expect(error.description.hasPrefix(prefix), "\(error)", sourceLocation: sourceLocation)
     #expect(!error.message.isEmpty, sourceLocation: sourceLocation)
     for fragment in fragments {
         #expect(error.message.contains(fragment), "message lacks '\(fragment)': \(error.message)", sourceLocation: sourceLocation)

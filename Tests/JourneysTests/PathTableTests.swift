@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+
+@testable import Journeys
+
+private let header = "path;total_conversions;total_conversion_value;total_null\n"
+
+private func readPaths(_ text: String, options: PathTableOptions = PathTableOptions()) throws -> PathTable {
+    try PathTable.read(path: try writeInput(text), options: options)
+}
+
+/// The channel names of each row's path.
+private func paths(_ table: PathTable) -> [[String]] {
+    (0..<table.count).map { table.path($0).map { table.channelNames[Int($0)] } }
+}
+
+@discardableResult
+private func expectPathError(
+    _ text: String, options: PathTableOptions = PathTableOptions(), _ code: JourneyError.Code, line: Int, column: Int?,
+    messageContains fragments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation
+) throws -> JourneyError? {
+    let path = try writeInput(text)
+    let error = #expect(throws: JourneyError.self, sourceLocation: sourceLocation) {
+        _ = try PathTable.read(path: path, options: options)
+    }
+    if let error {
+        expectError(error, code, file: path, line: line, column: column, messageContains: fragments, sourceLocation: sourceLocation)
+    }
+    return error
+}
+
+@Suite struct PathTableTests {
+    @Test func readsChannelAttributionStyleFile() throws {
+        let table = try readPaths(
+            header + """
+                a > b > c;3;45.5;10
+                b;0;0;4
+                c > a;1.5;7;0
+                c>c  >	b ;2;0;0
+
+                """)
+        #expect(table.count == 4)
+        #expect(Array(table.channelNames) == ["a", "b", "c"])
+        #expect(paths(table) == [["a", "b", "c"], ["b"], ["c", "a"], ["c", "c", "b"]])
+        #expect(table.pathOffsets == [0, 3, 4, 6, 9])
+        #expect(table.conversions == [3, 0, 1.5, 2])
+        #expect(table.conversionValues == [45.5, 0, 7, 0])
+        #expect(table.nulls == [10, 4, 0, 0])
+    }
+
+    @Test func committedFixture() throws {
+        let url = try #require(Bundle.module.url(forResource: "paths", withExtension: "csv", subdirectory: "Fixtures"))
+        let table = try PathTable.read(path: url.path)
+        #expect(table.count == 6)
+        #expect(Array(table.channelNames) == ["email", "web", "app", "store", "social"])
+        #expect(table.conversions.reduce(0, +) == 17)
+        #expect(table.nulls.reduce(0, +) == 120)
+        #expect(paths(table)[5] == ["social", "web", "web", "store"])
+    }
+
+    @Test func optionalColumnsMayBeAbsent() throws {
+        let table = try readPaths("total_conversions;path\n2;a > b\n1;b\n")
+        #expect(paths(table) == [["a", "b"], ["b"]])
+        #expect(table.conversions == [2, 1])
+        #expect(table.conversionValues == [0, 0])
+        #expect(table.nulls == [0, 0])
+
+        let withNulls = try readPaths("path;total_null;total_conversions;extra\na;5;0;x\n")
+        #expect(withNulls.nulls == [5])
+        #expect(withNulls.conversionValues == [0])
+    }
+
+    @Test func otherSeparatorsAndQuotedFieldsAndCRLF() throws {
+        var o = PathTableOptions()
+        o.separator = UInt8(ascii: ",")
+        o.stepSeparator = "->"
+        o.pathColumn = "journey"
+        o.conversionsColumn = "conv"
+        let table = try readPaths("\u{FEFF}journey,conv\r\n\"a, the first -> b\",1\r\nb->c,2\r\n", options: o)
+        #expect(paths(table) == [["a, the first", "b"], ["b", "c"]])
+    }
+
+    @Test func fractionalCountsAreAccepted() throws {
+        let table = try readPaths(header + "a > b;0.25;1.5;0.75\na;1e-3;0;0\n")
+        #expect(table.conversions == [0.25, 0.001])
+        #expect(table.nulls == [0.75, 0])
+    }
+
+    @Test func theSamePathMayAppearTwice() throws {
+        let table = try readPaths(header + "a > b;1;0;0\na > b;2;0;0\n")
+        #expect(paths(table) == [["a", "b"], ["a", "b"]])
+    }
+
+    // MARK: Bad input
+
+    @Test func emptyPath() throws {
+        try expectPathError(header + "a;1;0;0\n;1;0;0\n", .invalidPath, line: 3, column: 1, messageContains: ["path is empty"])
+        try expectPathError(header + "a;1;0;0\n  ;1;0;0\n", .invalidPath, line: 3, column: 1, messageContains: ["path is empty"])
+    }
+
+    @Test func emptyStep() throws {
+        try expectPathError(
+            header + "a >  > b;1;0;0\n", .invalidPath, line: 2, column: 1, messageContains: ["'a >  > b'", "empty step"])
+        try expectPathError(header + "a > b >;1;0;0\n", .invalidPath, line: 2, column: 1, messageContains: ["empty step"])
+        try expectPathError(header + "> a;1;0;0\n", .invalidPath, line: 2, column: 1, messageContains: ["empty step"])
+    }
+
+    @Test(arguments: ["(start)", "(conversion)", "(null)"])
+    func reservedStepName(name: String) throws {
+        try expectPathError(
+            header + "a;1;0;0\nb > \(name) > c;1;0;0\n", .invalidPath, line: 3, column: 1, messageContains: ["'\(name)'", "reserved"])
+    }
+
+    @Test func negativeCount() throws {
+        try expectPathError(header + "a > b;-1;0;2\n", .invalidNumber, line: 2, column: 7, messageContains: ["'total_conversions'", "negative"])
+        try expectPathError(header + "a > b;1;0;-2\n", .invalidNumber, line: 2, column: 11, messageContains: ["'total_null'", "negative"])
+        try expectPathError(header + "a > b;1;-5;0\n", .invalidNumber, line: 2, column: 9, messageContains: ["'total_conversion_value'"])
+    }
+
+    @Test(arguments: ["NaN", "inf", "", "three", "1,5", "1e400", "0x10"])
+    func countThatIsNotANumber(text: String) throws {
+        try expectPathError(
+            header + "a > b;\(text);0;2\n", .invalidNumber, line: 2, column: 7, messageContains: ["'total_conversions'", "not a finite number"])
+    }
+
+    @Test func valueWithZeroConversions() throws {
+        try expectPathError(header + "a > b;0;10;4\n", .invalidPath, line: 2, column: 9, messageContains: ["conversion value 10.0", "0 conversions"])
+    }
+
+    @Test func allZeroCounts() throws {
+        try expectPathError(header + "a;1;0;0\na > b;0;0;0\n", .invalidPath, line: 3, column: 7, messageContains: ["0 conversions and 0 nulls"])
+        try expectPathError("path;total_conversions\na;0\n", .invalidPath, line: 2, column: 3)
+    }
+
+    @Test func wrongFieldCount() throws {
+        try expectPathError(header + "a;1;0;0\nb;1;0\n", .wrongFieldCount, line: 3, column: 1, messageContains: ["expected 4 fields", "found 3"])
+        try expectPathError(header + "b;1;0;0;9\n", .wrongFieldCount, line: 2, column: 1, messageContains: ["found 5"])
+    }
+
+    @Test func malformedQuoting() throws {
+        try expectPathError(header + "a;1;0;0\n\"a\" > b;1;0;0\n", .malformedQuoting, line: 3, column: 4)
+        try expectPathError(header + "a\"b;1;0;0\n", .malformedQuoting, line: 2, column: 2)
+        try expectPathError(header + "a;1;0;0\n\"a > b;1;0;0\n", .malformedQuoting, line: 3, column: 1, messageContains: ["never closed"])
+    }
+
+    @Test func missingColumn() throws {
+        try expectPathError(
+            "path,total_conversions\na,1\n", .missingColumn, line: 1, column: nil,
+            messageContains: ["'path'", "'path,total_conversions'", "separator ';'"])
+        try expectPathError("path;conversions\na;1\n", .missingColumn, line: 1, column: nil, messageContains: ["'total_conversions'"])
+    }
+
+    @Test func emptyFileAndHeaderOnly() throws {
+        try expectPathError("", .emptyInput, line: 1, column: nil, messageContains: ["empty"])
+        try expectPathError(header, .emptyInput, line: 2, column: nil, messageContains: ["no paths"])
+    }
+
+    @Test func badBytes() throws {
+        try expectPathError(header + "a;1;0;0\nb\u{0}c;1;0;0\n", .invalidText, line: 3, column: 2, messageContains: ["NUL"])
+        let bytes = Array((header + "a;1;0;0\nb").utf8) + [0xC0, 0xAF] + Array(";1;0;0\n".utf8)
+        let path = try writeInput(bytes)
+        let error = #expect(throws: JourneyError.self) { _ = try PathTable.read(path: path) }
+        if let error { expectError(error, .invalidText, file: path, line: 3, column: 2, messageContains: ["UTF-8"]) }
+    }
+}
