@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "Journeys", targets: ["Journeys"]),
+        .library(name: "Markov", targets: ["Markov"]),
         .executable(name: "waypoint", targets: ["waypoint"]),
     ],
     dependencies: [
@@ -18,17 +19,20 @@ let package = Package(
 
         .target(name: "Linalg", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(name: "Journeys"),
+        .target(name: "Markov", dependencies: ["Journeys", "Linalg"]),
         .executableTarget(
             name: "waypoint",
             dependencies: [
                 "Journeys",
                 "Linalg",
+                "Markov",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "JourneysTests", dependencies: ["Journeys"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MarkovTests", dependencies: ["Markov", "Journeys"]),
         .testTarget(name: "WaypointCLITests", dependencies: ["waypoint"]),
     ]
 )

@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Journeys
+
+/// Rule-based attribution: first touch, last touch, linear, position-based and time-decay.
+///
+/// Every converting path hands out its conversions (and their value) to its touches by a rule;
+/// a channel's credit is the sum over the touches on it.
+public struct HeuristicAttribution: Sendable {
+    /// The rules, in the order of the table.
+    public enum Rule: String, Sendable, Codable, CaseIterable {
+        /// All credit to the first touch.
+        case firstTouch = "first_touch"
+        /// All credit to the last touch (the converting one).
+        case lastTouch = "last_touch"
+        /// Equal credit to every touch.
+        case linear
+        /// 40% to the first touch, 40% to the last, 20% shared by the touches between (one touch: all
+        /// of it; two: half each).
+        case positionBased = "position_based"
+        /// Weight `2^(−age / halfLife)` per touch, age measured back from the last touch, normalized.
+        case timeDecay = "time_decay"
+    }
+
+    /// Credit per rule (`Rule.allCases` order), per channel (`channelNames` order).
+    public private(set) var conversions: [[Double]]
+    public private(set) var conversionValues: [[Double]]
+    public private(set) var channelNames: [String]
+    private var channelIndex: [String: Int] = [:]
+    /// Half-life of `timeDecay`: in steps for aggregated paths, in microseconds for journeys.
+    public let halfLife: Double
+
+    public init(halfLife: Double) {
+        self.halfLife = halfLife
+        conversions = Array(repeating: [], count: Rule.allCases.count)
+        conversionValues = conversions
+        channelNames = []
+    }
+
+    private mutating func channelID(_ name: String) -> Int {
+        if let id = channelIndex[name] { return id }
+        channelIndex[name] = channelNames.count
+        channelNames.append(name)
+        for r in conversions.indices {
+            conversions[r].append(0)
+            conversionValues[r].append(0)
+        }
+        return channelNames.count - 1
+    }
+
+    /// Credits one path: `ages[i]` is how long before the last touch touch `i` happened.
+    mutating func add(channels path: [Int], ages: [Double], conversions count: Double, value: Double) {
+        let m = path.count
+        guard m > 0, count > 0 else { return }
+        var weights = [[Double]](repeating: [Double](repeating: 0, count: m), count: Rule.allCases.count)
+        weights[0][0] = 1
+        weights[1][m - 1] = 1
+        for i in 0..<m { weights[2][i] = 1 / Double(m) }
+        if m == 1 {
+            weights[3][0] = 1
+        } else if m == 2 {
+            weights[3] = [0.5, 0.5]
+        } else {
+            weights[3][0] = 0.4
+            weights[3][m - 1] = 0.4
+            for i in 1..<(m - 1) { weights[3][i] = 0.2 / Double(m - 2) }
+        }
+        let decay = ages.map { halfLife > 0 ? exp2(-$0 / halfLife) : ($0 == 0 ? 1 : 0) }
+        let decaySum = decay.reduce(0, +)
+        for i in 0..<m { weights[4][i] = decaySum > 0 ? decay[i] / decaySum : (i == m - 1 ? 1 : 0) }
+        for r in weights.indices {
+            for i in 0..<m {
+                conversions[r][path[i]] += weights[r][i] * count
+                conversionValues[r][path[i]] += weights[r][i] * value
+            }
+        }
+    }
+
+    /// Credits every converting row of an aggregated-path table (ages in steps).
+    public mutating func add(_ paths: PathTable) {
+        let ids = paths.channelNames.map { channelID($0) }
+        for row in 0..<paths.count {
+            let path = paths.path(row).map { ids[Int($0)] }
+            let ages = (0..<path.count).map { Double(path.count - 1 - $0) }
+            add(channels: path, ages: ages, conversions: paths.conversions[row], value: paths.conversionValues[row])
+        }
+        // Channels that appear only on paths without conversions still get a (zero) row.
+    }
+
+    /// Credits every converted journey (ages in microseconds before the conversion).
+    public mutating func add(_ journeys: [Journey], from store: EventStore) {
+        let ids = store.channelNames.map { channelID($0) }
+        for journey in journeys where journey.outcome == .converted {
+            let last = store.timestamps[journey.events.upperBound - 1]
+            let path = journey.events.map { ids[Int(store.channels[$0])] }
+            let ages = journey.events.map { Double(last - store.timestamps[$0]) }
+            add(channels: path, ages: ages, conversions: 1, value: journey.conversionValue)
+        }
+    }
+}
