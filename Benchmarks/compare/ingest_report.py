@@ -20,7 +20,7 @@ import sys
 def waypoint_runs(binary, csv, threads, repeats):
     runs = []
     for _ in range(repeats):
-        out = subprocess.run([binary, "events", "summarize", csv, "--threads", str(threads), "--output", "json"],
+        out = subprocess.run([binary, "events", "summarize", csv, "--threads", str(threads), "--format", "json"],
                              capture_output=True, text=True, check=True).stdout
         runs.append(json.loads(out))
     return runs

@@ -4,7 +4,7 @@ import Journeys
 /// Options for reading a touchpoint log, shared by every command that reads one.
 struct ReaderArguments: ParsableArguments {
     @Option(help: "Input format: auto (by extension: .ndjson/.jsonl are NDJSON, the rest CSV), csv or ndjson.")
-    var format: EventFormat = .auto
+    var inputFormat: EventFormat = .auto
 
     @Option(help: "CSV field separator: one character, or 'tab'.")
     var separator: String = ","
@@ -41,7 +41,7 @@ struct ReaderArguments: ParsableArguments {
 
     func options() throws -> EventReaderOptions {
         var options = EventReaderOptions()
-        options.format = format
+        options.format = inputFormat
         switch separator {
         case "tab", "\\t", "\t": options.separator = 0x09
         default:

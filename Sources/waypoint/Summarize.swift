@@ -15,7 +15,7 @@ struct EventsSummarize: ParsableCommand {
             Examples:
               waypoint events summarize events.csv
               waypoint events summarize events.csv --max-errors 100 --rejects rejects.csv
-              zcat events.csv.gz | waypoint events summarize - --format csv --output json
+              zcat events.csv.gz | waypoint events summarize - --input-format csv --format json
             """
     )
 
@@ -26,7 +26,7 @@ struct EventsSummarize: ParsableCommand {
     @OptionGroup var journeys: JourneyArguments
 
     @Option(help: "Output: table (for people) or json (for programs).")
-    var output: OutputFormat = .table
+    var format: OutputFormat = .table
 
     enum OutputFormat: String, ExpressibleByArgument { case table, json }
 
@@ -50,7 +50,7 @@ struct EventsSummarize: ParsableCommand {
         try rejectWriter?.close()
         let memory = (before: rssBefore, peakAfterRead: peakResidentBytes())
         let summary = Summary(store: store, report: report, journeyOptions: try journeys.options(), file: file, memory: memory)
-        switch output {
+        switch format {
         case .table: print(summary.table())
         case .json: print(try summary.json())
         }

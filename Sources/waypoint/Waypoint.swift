@@ -36,7 +36,7 @@ struct Waypoint: ParsableCommand {
               waypoint events summarize datasets/sample/events.csv
             """,
         version: version,
-        subcommands: [Events.self]
+        subcommands: [Events.self, Attribute.self]
     )
 }
 

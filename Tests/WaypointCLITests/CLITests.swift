@@ -72,7 +72,7 @@ struct CLI {
 
     @Test func summarizesAsJSON() throws {
         let path = try CLI.temporaryFile(log)
-        let result = try CLI.run(["events", "summarize", path, "--output", "json"])
+        let result = try CLI.run(["events", "summarize", path, "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["rows_read"] as? Int == 5)
@@ -98,7 +98,7 @@ struct CLI {
     }
 
     @Test func readsStandardInput() throws {
-        let result = try CLI.run(["events", "summarize", "-", "--output", "json"], stdin: Data(log.utf8))
+        let result = try CLI.run(["events", "summarize", "-", "--format", "json"], stdin: Data(log.utf8))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("\"rows_kept\" : 5"))
     }
@@ -114,7 +114,7 @@ struct CLI {
     @Test func rejectsFileReconcilesCounts() throws {
         let path = try CLI.temporaryFile("customer_id,timestamp,channel,value\na,2024-01-01,web,1\nb,yesterday,web,2\nc,2024-01-02,app,abc\nd,2024-01-03,app,4\n")
         let rejects = FileManager.default.temporaryDirectory.appendingPathComponent("rejects-\(UUID().uuidString).csv").path
-        let result = try CLI.run(["events", "summarize", path, "--max-errors", "5", "--rejects", rejects, "--output", "json"])
+        let result = try CLI.run(["events", "summarize", path, "--max-errors", "5", "--rejects", rejects, "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("\"rows_read\" : 4"))
         #expect(result.stdout.contains("\"rows_kept\" : 2"))
@@ -152,7 +152,7 @@ struct CLI {
         let path = try CLI.temporaryFile("user;ts;via\nu1;1710325274;web\nu1;1710325275000;app\n")
         let result = try CLI.run([
             "events", "summarize", path, "--separator", ";", "--column", "customer_id=user", "--column", "timestamp=ts",
-            "--column", "channel=via", "--output", "json",
+            "--column", "channel=via", "--format", "json",
         ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("\"2024-03-13T10:21:14Z\""))
