@@ -159,3 +159,47 @@ struct CLI {
         #expect(result.stdout.contains("\"2024-03-13T10:21:15Z\""))
     }
 }
+
+@Suite struct AttributeCLITests {
+    /// The hand-solved order-1 case of MarkovTests: removal effects 1/3 and 1, shares 1/4 and 3/4.
+    let paths = "path;total_conversions;total_conversion_value;total_null\na > b;1;10;0\na;0;0;1\nb;1;5;1\n"
+
+    @Test func jsonHoldsOneObjectPerChannel() throws {
+        let file = try CLI.temporaryFile(paths)
+        let result = try CLI.run(["attribute", "--paths", file, "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.map { $0["channel"] as? String } == ["b", "a"])
+        let a = try #require(rows.first { $0["channel"] as? String == "a" })
+        #expect(abs((a["removal_effect"] as? Double ?? 0) - 1.0 / 3) < 1e-12)
+        #expect(abs((a["conversions"] as? Double ?? 0) - 0.5) < 1e-12)
+        #expect(abs((a["conversion_value"] as? Double ?? 0) - 3.75) < 1e-12)
+        let heuristics = try #require(a["heuristics"] as? [String: [String: Double]])
+        #expect(heuristics["first_touch"]?["conversions"] == 1)
+        #expect(heuristics["last_touch"]?["conversions"] == 0)
+    }
+
+    @Test func csvAndTable() throws {
+        let file = try CLI.temporaryFile(paths)
+        let csv = try CLI.run(["attribute", "--paths", file, "--format", "csv"])
+        #expect(csv.status == 0)
+        let lines = csv.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("channel,removal_effect,conversions,conversion_value,first_touch,") == true)
+        #expect(lines.count == 3)
+        let table = try CLI.run(["attribute", "--paths", file])
+        #expect(table.stdout.contains("P(conversion) 0.500000 over 3 states"))
+    }
+
+    @Test func inputMistakesExplain() throws {
+        let file = try CLI.temporaryFile(paths)
+        let both = try CLI.run(["attribute", "--paths", file, "--events", file])
+        #expect(both.status != 0)
+        #expect(both.stderr.contains("exactly one input"))
+        let order = try CLI.run(["attribute", "--paths", file, "--order", "9"])
+        #expect(order.stderr.contains("--order must be 1...6"))
+        let negative = try CLI.run(["attribute", "--paths", try CLI.temporaryFile("path;total_conversions;total_null\na;-1;0\n")])
+        #expect(negative.status != 0)
+        #expect(negative.stderr.contains(":2:"))
+        #expect(negative.stderr.contains("negative"))
+    }
+}
