@@ -1,6 +1,6 @@
 """Exact (no simulation) Markov attribution under ChannelAttribution 2.2.5's markov_model semantics.
 
-Usage: markov_exact.py [--data data/Data.csv] [--orders 1 2 3 4] [--sep '>']
+Usage: markov_exact.py [--data data/Data.csv] [--orders 1 2 3 4] [--sep '>'] [--collapse states]
 
 Prints one JSON object per order (a JSON array): P(conversion) from (start), the max_step CA would
 use by default, and per channel (in order of first appearance, as CA lists them) the removal
@@ -50,8 +50,12 @@ def load(path, sep=">"):
     return rows, names
 
 
-def states_of(chans, order):
-    """CA's order-k state path: sliding windows (whole path if shorter), then repeats collapsed."""
+def states_of(chans, order, collapse="states"):
+    """CA's order-k state path: sliding windows (whole path if shorter), then repeats collapsed.
+    collapse="channels" instead collapses repeated channels before windowing (NOT what CA does;
+    a diagnostic for implementations that do)."""
+    if collapse == "channels":
+        chans = [c for i, c in enumerate(chans) if i == 0 or c != chans[i - 1]]
     if len(chans) >= order:
         wins = [tuple(chans[i:i + order]) for i in range(len(chans) - order + 1)]
     else:
@@ -59,13 +63,13 @@ def states_of(chans, order):
     return [w for i, w in enumerate(wins) if i == 0 or w != wins[i - 1]]
 
 
-def build(rows, order):
+def build(rows, order, collapse="states"):
     """Transition probabilities among transient states (state 0 = start) and absorbing vectors."""
     sid = {(): 0}
     edges, last = {}, []
     longest = 0
     for chans, conv, _, null in rows:
-        path = [sid.setdefault(s, len(sid)) for s in states_of(chans, order)]
+        path = [sid.setdefault(s, len(sid)) for s in states_of(chans, order, collapse)]
         longest = max(longest, len(path))
         prev = 0
         for s in path:
@@ -111,8 +115,8 @@ def absorb_steps(Q, R, keep, max_step):
     return acc
 
 
-def exact(rows, names, order, max_step=None, truncated=True):
-    Q, R, states, default_step = build(rows, order)
+def exact(rows, names, order, max_step=None, truncated=True, collapse="states"):
+    Q, R, states, default_step = build(rows, order, collapse)
     max_step = max_step or default_step
     total_conv = float(sum(r[1] for r in rows))
     total_val = float(sum(r[2] for r in rows))
@@ -127,8 +131,7 @@ def exact(rows, names, order, max_step=None, truncated=True):
         out["p_conversion" + suffix] = base[0]
         re = np.zeros((len(names), 2))
         for c in range(len(names)):
-            keep = np.array([s is None or c not in s for s in states])
-            keep[0] = True
+            keep = np.array([c not in s for s in states])
             re[c] = 1.0 - solve(keep) / base
         share = re / re.sum(axis=0)
         for c, d in enumerate(per):
@@ -146,9 +149,11 @@ def main():
     ap.add_argument("--data", default=os.path.join(HERE, "data", "Data.csv"))
     ap.add_argument("--orders", type=int, nargs="+", default=[1, 2, 3, 4])
     ap.add_argument("--sep", default=">")
+    ap.add_argument("--collapse", choices=["states", "channels"], default="states",
+                    help="states: CA's semantics (default); channels: collapse repeats before windowing")
     a = ap.parse_args()
     rows, names = load(a.data, a.sep)
-    print(json.dumps([exact(rows, names, k) for k in a.orders], indent=1))
+    print(json.dumps([exact(rows, names, k, collapse=a.collapse) for k in a.orders], indent=1))
 
 
 if __name__ == "__main__":

@@ -138,8 +138,8 @@ extension PathTable {
                 guard !part.isEmpty else {
                     throw fail(.invalidPath, "path '\(String(decoding: text, as: UTF8.self))' has an empty step; steps are joined by '\(options.stepSeparator)'", line: line, offset: fieldStarts[pathColumn])
                 }
-                let name = String(decoding: part, as: UTF8.self)
-                if reservedNames.contains(name) {
+                // Every reserved name starts with "(": only those steps need the String check.
+                if part.first == UInt8(ascii: "("), case let name = String(decoding: part, as: UTF8.self), reservedNames.contains(name) {
                     throw fail(.invalidPath, "step '\(name)' uses a reserved state name (\(reservedNames.sorted().joined(separator: ", ")))", line: line, offset: fieldStarts[pathColumn])
                 }
                 let id = part.withUnsafeBufferPointer { channels.intern($0) }

@@ -14,12 +14,16 @@ struct AbsorbingChain: Sendable {
     let probabilities: [Double]
     /// `r`: probability of converting at the next step.
     let conversion: [Double]
+    /// Expected conversion value collected at the next step: value of the conversions right after the
+    /// state over all transitions out of it.
+    let conversionValue: [Double]
     /// Probability of ending without conversion at the next step.
     let null: [Double]
 
     var stateCount: Int { conversion.count }
 
-    /// Transient sets up to this size are solved densely by LU; larger ones iteratively.
+    /// `automatic` falls back from Gauss–Seidel to LU when the sweeps do not converge and the kept
+    /// states are at most this many.
     static let denseLimit = 1500
 
     init(_ counts: TransitionCounts) {
@@ -27,8 +31,9 @@ struct AbsorbingChain: Sendable {
         var targets: [Int32] = []
         var probabilities: [Double] = []
         var conversion: [Double] = []
+        var conversionValue: [Double] = []
         var null: [Double] = []
-        for row in counts.transitions {
+        for (s, row) in counts.transitions.enumerated() {
             let total = row.values.reduce(0, +)
             // Sorted targets: the same counts give bit-identical chains, whatever the insertion order.
             for target in row.keys.sorted() where target >= 0 {
@@ -36,6 +41,7 @@ struct AbsorbingChain: Sendable {
                 probabilities.append(row[target]! / total)
             }
             conversion.append(total > 0 ? (row[TransitionCounts.conversion] ?? 0) / total : 0)
+            conversionValue.append(total > 0 ? counts.conversionValues[s] / total : 0)
             null.append(total > 0 ? (row[TransitionCounts.null] ?? 0) / total : 1)
             rowStarts.append(targets.count)
         }
@@ -43,58 +49,73 @@ struct AbsorbingChain: Sendable {
         self.targets = targets
         self.probabilities = probabilities
         self.conversion = conversion
+        self.conversionValue = conversionValue
         self.null = null
     }
 
     /// How `conversionProbabilities` solves.
     enum Method: Sendable { case automatic, dense, iterative }
 
-    /// Conversion probability from every state, with the states in `removed` forced to 0.
+    /// Solves `(I − Q)·x = b` for each right-hand side in `rightHandSides` (each one value per state,
+    /// e.g. `conversion` or `conversionValue`), with `x = 0` on the states in `removed`.
     ///
-    /// Dense: LU of `I − Q` restricted to the kept states (LAPACK `dgetrf`/`dgetrs`). Iterative:
-    /// Gauss–Seidel sweeps until the residual `max |r + Q·x − x|` is at most `tolerance` (default
-    /// 1e-13), which bounds the error in `x` by `tolerance` times the expected number of steps to absorption.
-    func conversionProbabilities(removing removed: [Bool]? = nil, method: Method = .automatic, tolerance: Double = 1e-13) throws(MarkovError) -> [Double] {
+    /// Dense: one LU of `I − Q` restricted to the kept states (LAPACK `dgetrf`/`dgetrs`). Iterative:
+    /// Gauss–Seidel sweeps until the residual `max |b + Q·x − x|` is at most `tolerance` (default
+    /// 1e-13; the final residual is checked against 1e-12), which bounds the error in `x` by the residual
+    /// times the expected number of steps to absorption.
+    func solve(_ rightHandSides: [[Double]], removing removed: [Bool]? = nil, method: Method = .automatic, tolerance: Double = 1e-13) throws(MarkovError) -> [[Double]] {
         let n = stateCount
         let kept = removed.map { r in (0..<n).filter { !r[$0] } } ?? Array(0..<n)
-        let useDense = method == .dense || (method == .automatic && kept.count <= Self.denseLimit)
-        if useDense { return try solveDense(kept: kept) }
-        return try solveIterative(removed: removed, tolerance: tolerance)
+        if method == .dense { return try solveDense(rightHandSides, kept: kept) }
+        do {
+            var solutions: [[Double]] = []
+            for b in rightHandSides { solutions.append(try solveIterative(b, removed: removed, tolerance: tolerance)) }
+            return solutions
+        } catch where method == .automatic && kept.count <= Self.denseLimit {
+            return try solveDense(rightHandSides, kept: kept)  // slow to converge: long loops; LU is exact
+        }
     }
 
-    private func solveDense(kept: [Int]) throws(MarkovError) -> [Double] {
+    /// Conversion probability from every state, with the states in `removed` forced to 0.
+    func conversionProbabilities(removing removed: [Bool]? = nil, method: Method = .automatic) throws(MarkovError) -> [Double] {
+        try solve([conversion], removing: removed, method: method)[0]
+    }
+
+    private func solveDense(_ rightHandSides: [[Double]], kept: [Int]) throws(MarkovError) -> [[Double]] {
         let m = kept.count
+        var solutions = [[Double]](repeating: [Double](repeating: 0, count: stateCount), count: rightHandSides.count)
+        guard m > 0 else { return solutions }
         var position = [Int](repeating: -1, count: stateCount)
         for (k, s) in kept.enumerated() { position[s] = k }
         var a = Matrix(rows: m, columns: m, repeating: 0)
-        var b = [Double](repeating: 0, count: m)
+        var b = Matrix(rows: m, columns: rightHandSides.count, repeating: 0)
         for (k, s) in kept.enumerated() {
             a[k, k] += 1
-            b[k] = conversion[s]
+            for (j, rhs) in rightHandSides.enumerated() { b[k, j] = rhs[s] }
             for e in rowStarts[s]..<rowStarts[s + 1] {
                 let j = position[Int(targets[e])]
                 if j >= 0 { a[k, j] -= probabilities[e] }
             }
         }
-        var solution = [Double](repeating: 0, count: stateCount)
-        guard m > 0 else { return solution }
         do {
             let x = try LUFactorization(a).solve(b)
-            for (k, s) in kept.enumerated() { solution[s] = x[k] }
+            for j in rightHandSides.indices {
+                for (k, s) in kept.enumerated() { solutions[j][s] = x[k, j] }
+            }
         } catch {
             throw MarkovError(.solverFailed, "absorbing chain: \(error.message)")
         }
-        return solution
+        return solutions
     }
 
-    private func solveIterative(removed: [Bool]?, tolerance: Double) throws(MarkovError) -> [Double] {
+    private func solveIterative(_ b: [Double], removed: [Bool]?, tolerance: Double) throws(MarkovError) -> [Double] {
         let n = stateCount
         var x = [Double](repeating: 0, count: n)
-        let maxSweeps = 100_000
+        let maxSweeps = 20_000
         for _ in 0..<maxSweeps {
             var residual = 0.0
             for s in 0..<n where removed?[s] != true {
-                var value = conversion[s]
+                var value = b[s]
                 for e in rowStarts[s]..<rowStarts[s + 1] {
                     let t = Int(targets[e])
                     if removed?[t] != true { value += probabilities[e] * x[t] }
@@ -102,23 +123,23 @@ struct AbsorbingChain: Sendable {
                 residual = max(residual, abs(value - x[s]))
                 x[s] = value
             }
-            if residual <= tolerance { return try checkedResidual(x, removed: removed, tolerance: tolerance) }
+            if residual <= tolerance { return try checkedResidual(x, b, removed: removed) }
         }
         throw MarkovError(.solverFailed, "absorbing chain: Gauss–Seidel did not reach residual \(tolerance) in \(maxSweeps) sweeps")
     }
 
     /// Recomputes the residual of the final `x` (the sweep's figure mixes old and new values).
-    private func checkedResidual(_ x: [Double], removed: [Bool]?, tolerance: Double) throws(MarkovError) -> [Double] {
+    private func checkedResidual(_ x: [Double], _ b: [Double], removed: [Bool]?) throws(MarkovError) -> [Double] {
         var residual = 0.0
         for s in 0..<stateCount where removed?[s] != true {
-            var value = conversion[s]
+            var value = b[s]
             for e in rowStarts[s]..<rowStarts[s + 1] where removed?[Int(targets[e])] != true {
                 value += probabilities[e] * x[Int(targets[e])]
             }
             residual = max(residual, abs(value - x[s]))
         }
-        guard residual <= tolerance * 10 else {
-            throw MarkovError(.solverFailed, "absorbing chain: residual \(residual) above \(tolerance)")
+        guard residual <= 1e-12 else {
+            throw MarkovError(.solverFailed, "absorbing chain: residual \(residual) above 1e-12")
         }
         return x
     }

@@ -8,12 +8,18 @@ public struct RemovalAttribution: Sendable {
         public var removalEffect: Double
         /// Total conversions × this channel's share of the summed removal effects.
         public var conversions: Double
-        /// Total conversion value × the same share.
+        /// `1 − V(channel removed) / V`, with `V` the expected conversion value of a journey: the share
+        /// of conversion value lost without the channel. Channels on the way to valuable conversions
+        /// weigh more here than in `removalEffect`.
+        public var valueRemovalEffect: Double
+        /// Total conversion value × this channel's share of the summed value removal effects.
         public var conversionValue: Double
     }
 
     /// P(conversion) from the start state of the full chain.
     public var conversionProbability: Double
+    /// Expected conversion value of a journey from the start state of the full chain.
+    public var expectedValue: Double
     public var totalConversions: Double
     public var totalConversionValue: Double
     /// In the order of `TransitionCounts.channelNames`.
@@ -26,9 +32,11 @@ extension TransitionCounts {
     /// Removal-effect attribution, computed exactly from the absorbing chain (no simulation).
     ///
     /// Solves the chain once in full and once per channel with the states containing that channel
-    /// removed (a journey that would reach them ends without conversion).
+    /// removed (a journey that would reach them ends without conversion), for the conversion
+    /// probability and for the expected conversion value (each state's conversions carry the mean value
+    /// of the conversions observed right after it), as ChannelAttribution defines them.
     ///
-    /// - Parameter method: dense LU, iterative, or automatic (dense up to 1,500 states).
+    /// - Parameter method: dense LU, iterative, or automatic (iterative, LU as the fallback).
     /// - Throws: `MarkovError.noData` without any conversion or null; `.solverFailed` if a solve fails.
     /// - Complexity: dense O(channels · states³); iterative O(channels · sweeps · transitions).
     public func removalAttribution(method: SolveMethod = .automatic) throws(MarkovError) -> RemovalAttribution {
@@ -36,29 +44,34 @@ extension TransitionCounts {
             throw MarkovError(.noData, "no completed journeys or paths to fit: every path needs conversions or nulls")
         }
         let chain = AbsorbingChain(self)
-        let full = try chain.conversionProbabilities(method: method.chainMethod)[0]
-        var effects: [Double] = []
+        let rhs = [chain.conversion, chain.conversionValue]
+        let full = try chain.solve(rhs, method: method.chainMethod).map { $0[0] }
+        var effects: [(conversion: Double, value: Double)] = []
         for channel in channelNames.indices {
             let removed = states.map { $0.contains(channel: channel) }
-            let without = try chain.conversionProbabilities(removing: removed, method: method.chainMethod)[0]
-            effects.append(full > 0 ? max(0, 1 - without / full) : 0)
+            let without = try chain.solve(rhs, removing: removed, method: method.chainMethod).map { $0[0] }
+            effects.append((
+                full[0] > 0 ? max(0, 1 - without[0] / full[0]) : 0,
+                full[1] > 0 ? max(0, 1 - without[1] / full[1]) : 0))
         }
-        let sum = effects.reduce(0, +)
+        let sum = effects.reduce(0) { $0 + $1.conversion }
+        let valueSum = effects.reduce(0) { $0 + $1.value }
         let channels = channelNames.indices.map { c in
-            let share = sum > 0 ? effects[c] / sum : 0
-            return RemovalAttribution.Channel(
-                channel: channelNames[c], removalEffect: effects[c], conversions: share * totalConversions,
-                conversionValue: share * totalConversionValue)
+            RemovalAttribution.Channel(
+                channel: channelNames[c], removalEffect: effects[c].conversion,
+                conversions: sum > 0 ? effects[c].conversion / sum * totalConversions : 0,
+                valueRemovalEffect: effects[c].value,
+                conversionValue: valueSum > 0 ? effects[c].value / valueSum * totalConversionValue : 0)
         }
         return RemovalAttribution(
-            conversionProbability: full, totalConversions: totalConversions, totalConversionValue: totalConversionValue,
-            channels: channels, stateCount: states.count)
+            conversionProbability: full[0], expectedValue: full[1], totalConversions: totalConversions,
+            totalConversionValue: totalConversionValue, channels: channels, stateCount: states.count)
     }
 }
 
 /// How the absorbing chain is solved.
 public enum SolveMethod: String, Sendable, Codable, CaseIterable {
-    /// Dense LU up to 1,500 transient states, iterative above.
+    /// Gauss–Seidel; LU when the sweeps do not converge and there are at most 1,500 states.
     case automatic = "auto"
     /// LAPACK LU on the dense `I − Q`.
     case dense

@@ -30,12 +30,18 @@ struct ChainState: Hashable, Sendable {
 
     var symbols: [UInt16] { (0..<count).map { self[$0] } }
 
-    /// The state after touching `symbol`, keeping at most `order` symbols.
+    /// The state after touching `symbol`, keeping at most `order` symbols (the oldest drops out).
     func appending(_ symbol: UInt16, order: Int) -> ChainState {
-        var s = symbols
-        s.append(symbol)
-        if s.count > order { s.removeFirst(s.count - order) }
-        return ChainState(symbols: s)
+        var next = self
+        let n = count
+        if n < order {
+            next.setSymbol(n, symbol)
+            next.high = next.high & ~(0xFF << 48) | UInt64(n + 1) << 48
+        } else {
+            for i in 0..<(n - 1) { next.setSymbol(i, self[i + 1]) }
+            next.setSymbol(n - 1, symbol)
+        }
+        return next
     }
 
     /// Whether channel `channel` is one of the symbols.
@@ -51,7 +57,8 @@ extension StateSemantics {
     ///
     /// `history`: `[start…start]`, then the last `order` channels after each touch.
     /// `channelAttribution`: the empty start state, then the sliding windows of `order` channels over
-    /// the path with consecutive repeats collapsed (the whole path when it is shorter than `order`).
+    /// the path (the whole path when it is shorter than `order`), with consecutive identical windows
+    /// collapsed into one: `a > a > b` is `(a,a), (a,b)` at order 2 and `a, b` at order 1.
     func states(of path: some Collection<UInt16>, order: Int) -> [ChainState] {
         switch self {
         case .history:
@@ -64,14 +71,14 @@ extension StateSemantics {
             }
             return states
         case .channelAttribution:
-            var collapsed: [UInt16] = []
-            for channel in path where collapsed.last != channel + 1 { collapsed.append(channel + 1) }
+            let symbols = path.map { $0 + 1 }
             var states = [ChainState()]
-            if collapsed.count <= order {
-                states.append(ChainState(symbols: collapsed))
+            if symbols.count <= order {
+                states.append(ChainState(symbols: symbols))
             } else {
-                for start in 0...(collapsed.count - order) {
-                    states.append(ChainState(symbols: collapsed[start..<(start + order)]))
+                for start in 0...(symbols.count - order) {
+                    let window = ChainState(symbols: symbols[start..<(start + order)])
+                    if window != states.last { states.append(window) }
                 }
             }
             return states

@@ -23,6 +23,17 @@ public struct HeuristicAttribution: Sendable {
         case positionBased = "position_based"
         /// Weight `2^(−age / halfLife)` per touch, age measured back from the last touch, normalized.
         case timeDecay = "time_decay"
+
+        /// Position in `allCases`.
+        var index: Int {
+            switch self {
+            case .firstTouch: 0
+            case .lastTouch: 1
+            case .linear: 2
+            case .positionBased: 3
+            case .timeDecay: 4
+            }
+        }
     }
 
     /// Credit per rule (`Rule.allCases` order), per channel (`channelNames` order).
@@ -55,27 +66,27 @@ public struct HeuristicAttribution: Sendable {
     mutating func add(channels path: [Int], ages: [Double], conversions count: Double, value: Double) {
         let m = path.count
         guard m > 0, count > 0 else { return }
-        var weights = [[Double]](repeating: [Double](repeating: 0, count: m), count: Rule.allCases.count)
-        weights[0][0] = 1
-        weights[1][m - 1] = 1
-        for i in 0..<m { weights[2][i] = 1 / Double(m) }
-        if m == 1 {
-            weights[3][0] = 1
-        } else if m == 2 {
-            weights[3] = [0.5, 0.5]
-        } else {
-            weights[3][0] = 0.4
-            weights[3][m - 1] = 0.4
-            for i in 1..<(m - 1) { weights[3][i] = 0.2 / Double(m - 2) }
+        func credit(_ rule: Rule, _ touch: Int, _ weight: Double) {
+            let r = rule.index
+            conversions[r][path[touch]] += weight * count
+            conversionValues[r][path[touch]] += weight * value
         }
-        let decay = ages.map { halfLife > 0 ? exp2(-$0 / halfLife) : ($0 == 0 ? 1 : 0) }
-        let decaySum = decay.reduce(0, +)
-        for i in 0..<m { weights[4][i] = decaySum > 0 ? decay[i] / decaySum : (i == m - 1 ? 1 : 0) }
-        for r in weights.indices {
-            for i in 0..<m {
-                conversions[r][path[i]] += weights[r][i] * count
-                conversionValues[r][path[i]] += weights[r][i] * value
-            }
+        credit(.firstTouch, 0, 1)
+        credit(.lastTouch, m - 1, 1)
+        for i in 0..<m { credit(.linear, i, 1 / Double(m)) }
+        switch m {
+        case 1: credit(.positionBased, 0, 1)
+        case 2: credit(.positionBased, 0, 0.5); credit(.positionBased, 1, 0.5)
+        default:
+            credit(.positionBased, 0, 0.4)
+            credit(.positionBased, m - 1, 0.4)
+            for i in 1..<(m - 1) { credit(.positionBased, i, 0.2 / Double(m - 2)) }
+        }
+        var decaySum = 0.0
+        for age in ages { decaySum += halfLife > 0 ? exp2(-age / halfLife) : (age == 0 ? 1 : 0) }
+        for i in 0..<m {
+            let decay = halfLife > 0 ? exp2(-ages[i] / halfLife) : (ages[i] == 0 ? 1 : 0)
+            credit(.timeDecay, i, decaySum > 0 ? decay / decaySum : (i == m - 1 ? 1 : 0))
         }
     }
 

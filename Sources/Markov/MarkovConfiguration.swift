@@ -5,9 +5,9 @@ public enum StateSemantics: String, Sendable, Codable, CaseIterable {
     /// real touches (a second email is information), and the chain predicts the next touch of any
     /// history, including "the same channel again".
     case history
-    /// ChannelAttribution's `markov_model`: consecutive repeats of a channel are collapsed first, the
-    /// states are the sliding windows of `order` channels (a path shorter than `order` is one state),
-    /// and removing a channel removes every state that contains it. For parity checks.
+    /// ChannelAttribution's `markov_model`: the states are the sliding windows of `order` channels (a
+    /// path shorter than `order` is one state), consecutive identical windows are collapsed (no
+    /// self-loops), and removing a channel removes every state that contains it. For parity checks.
     case channelAttribution = "channel-attribution"
 }
 

@@ -15,6 +15,8 @@ public struct TransitionCounts: Sendable {
     /// `transitions[s][target]`: weight of moving from state `s` to state `target`, or to
     /// `Self.conversion` / `Self.null`.
     private(set) var transitions: [[Int32: Double]] = []
+    /// Value of the conversions that happened right after each state.
+    private(set) var conversionValues: [Double] = []
     /// Conversions, their total value and nulls over all paths added.
     public private(set) var totalConversions = 0.0
     public private(set) var totalConversionValue = 0.0
@@ -43,6 +45,7 @@ public struct TransitionCounts: Sendable {
         if let id = stateIndex[state] { return id }
         states.append(state)
         transitions.append([:])
+        conversionValues.append(0)
         stateIndex[state] = states.count - 1
         return states.count - 1
     }
@@ -58,7 +61,10 @@ public struct TransitionCounts: Sendable {
             transitions[from][Int32(to), default: 0] += weight
             from = to
         }
-        if conversions > 0 { transitions[from][Self.conversion, default: 0] += conversions }
+        if conversions > 0 {
+            transitions[from][Self.conversion, default: 0] += conversions
+            conversionValues[from] += value
+        }
         if nulls > 0 { transitions[from][Self.null, default: 0] += nulls }
         totalConversions += conversions
         totalConversionValue += value
@@ -95,6 +101,7 @@ public struct TransitionCounts: Sendable {
         let stateMap = other.states.map { state in
             stateID(ChainState(symbols: state.symbols.map { $0 == 0 ? 0 : channelMap[Int($0) - 1] }))
         }
+        for (from, value) in other.conversionValues.enumerated() { conversionValues[stateMap[from]] += value }
         for (from, row) in other.transitions.enumerated() {
             for (target, weight) in row {
                 let mapped = target < 0 ? target : Int32(stateMap[Int(target)])

@@ -40,7 +40,7 @@ struct Attribute: ParsableCommand {
     @Option(help: "State semantics: history or channel-attribution.")
     var semantics: StateSemantics = .history
 
-    @Option(help: "Absorbing-chain solver: auto (dense LU up to 1,500 states, iterative above), dense or iterative.")
+    @Option(help: "Absorbing-chain solver: auto (Gauss-Seidel to a 1e-12 residual; LU if that does not converge), dense (LU) or iterative.")
     var solver: SolveMethod = .automatic
 
     @Option(help: "Half-life of time-decay credit: a duration (7d, 12h) for --events, a number of steps for --paths. Default 7d or 1 step.")
@@ -51,6 +51,9 @@ struct Attribute: ParsableCommand {
 
     @Option(help: "Output: table, csv or json (one object per channel).")
     var format: OutputFormat = .table
+
+    @Flag(help: "Print the time spent reading, fitting and solving to standard error.")
+    var timings = false
 
     @OptionGroup(title: "Reading --events") var reader: ReaderArguments
     @OptionGroup(title: "Cutting journeys (--events)") var journeys: JourneyArguments
@@ -82,6 +85,7 @@ struct Attribute: ParsableCommand {
     }
 
     func run() throws {
+        let started = Date()
         var counts = try TransitionCounts(configuration: MarkovConfiguration(order: order, semantics: semantics))
         var heuristics = HeuristicAttribution(halfLife: try halfLifeValue())
         do {
@@ -100,8 +104,15 @@ struct Attribute: ParsableCommand {
         } catch let error as JourneyError {
             throw CLIFailure(error.description)
         }
+        let fitted = Date()
         let removal: RemovalAttribution
         do { removal = try counts.removalAttribution(method: solver) } catch { throw CLIFailure(error.message) }
+        if timings {
+            let solved = Date()
+            printError(String(
+                format: "timings: read and count %.4f s, solve %.4f s, total %.4f s (%d states)",
+                fitted.timeIntervalSince(started), solved.timeIntervalSince(fitted), solved.timeIntervalSince(started), removal.stateCount))
+        }
         let rows = AttributionRow.rows(removal: removal, heuristics: heuristics)
         switch format {
         case .json:
@@ -128,6 +139,7 @@ struct AttributionRow: Codable {
     var removalEffect: Double
     var conversions: Double
     var conversionValue: Double
+    var valueRemovalEffect: Double
     /// Conversions credited by each heuristic rule, keyed by rule name.
     var heuristics: [String: Credit]
 
@@ -138,7 +150,8 @@ struct AttributionRow: Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case channel, removalEffect = "removal_effect", conversions, conversionValue = "conversion_value", heuristics
+        case channel, removalEffect = "removal_effect", conversions, conversionValue = "conversion_value"
+        case valueRemovalEffect = "value_removal_effect", heuristics
     }
 
     static func rows(removal: RemovalAttribution, heuristics: HeuristicAttribution) -> [AttributionRow] {
@@ -152,19 +165,19 @@ struct AttributionRow: Codable {
             }
             return AttributionRow(
                 channel: c.channel, removalEffect: c.removalEffect, conversions: c.conversions,
-                conversionValue: c.conversionValue, heuristics: credits)
+                conversionValue: c.conversionValue, valueRemovalEffect: c.valueRemovalEffect, heuristics: credits)
         }.sorted { $0.conversions > $1.conversions || ($0.conversions == $1.conversions && $0.channel < $1.channel) }
     }
 
     static let rules = HeuristicAttribution.Rule.allCases.map(\.rawValue)
 
     static var csvHeader: String {
-        (["channel", "removal_effect", "conversions", "conversion_value"] + rules.flatMap { [$0, $0 + "_value"] })
+        (["channel", "removal_effect", "conversions", "conversion_value", "value_removal_effect"] + rules.flatMap { [$0, $0 + "_value"] })
             .joined(separator: ",")
     }
 
     var csvLine: String {
-        ([RejectWriter.quote(channel), "\(removalEffect)", "\(conversions)", "\(conversionValue)"]
+        ([RejectWriter.quote(channel), "\(removalEffect)", "\(conversions)", "\(conversionValue)", "\(valueRemovalEffect)"]
             + Self.rules.flatMap { ["\(heuristics[$0]!.conversions)", "\(heuristics[$0]!.conversionValue)"] })
             .joined(separator: ",")
     }

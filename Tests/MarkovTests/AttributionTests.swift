@@ -37,6 +37,26 @@ func credit(_ attribution: RemovalAttribution, _ channel: String) throws -> Remo
         #expect(abs(b.conversions - 1.5) < 1e-13)
         #expect(abs(a.conversionValue - 3.75) < 1e-12)
         #expect(abs(b.conversionValue - 11.25) < 1e-12)
+        // Value: 15 of value leaves B over 3 transitions, r_v(B) = 5; V_S = 3.75 = 15 / 4 journeys.
+        #expect(abs(result.expectedValue - 3.75) < 1e-13)
+        #expect(abs(a.valueRemovalEffect - 1.0 / 3) < 1e-14)
+        #expect(abs(b.valueRemovalEffect - 1) < 1e-14)
+    }
+
+    /// Value follows the channel that leads to valuable conversions. Paths: a (1 conversion worth 100,
+    /// 1 null), b (1 conversion worth 1, 1 null). Both channels have removal effect 1/2 and one
+    /// conversion each; r_v(a) = 100/2, r_v(b) = 1/2, V = 25.25; without a V = 0.25, without b V = 25:
+    /// value removal effects 25/25.25 and 0.25/25.25, so the 101 of value splits 100 and 1.
+    @Test(arguments: [SolveMethod.dense, .iterative])
+    func valueFollowsValuableConversions(method: SolveMethod) throws {
+        let c = try counts([("a", 1, 100, 1), ("b", 1, 1, 1)])
+        let result = try c.removalAttribution(method: method)
+        #expect(abs(result.expectedValue - 25.25) < 1e-12)
+        #expect(abs(try credit(result, "a").removalEffect - 0.5) < 1e-14)
+        #expect(abs(try credit(result, "a").conversions - 1) < 1e-13)
+        #expect(abs(try credit(result, "a").valueRemovalEffect - 25 / 25.25) < 1e-14)
+        #expect(abs(try credit(result, "a").conversionValue - 100) < 1e-11)
+        #expect(abs(try credit(result, "b").conversionValue - 1) < 1e-11)
     }
 
     /// Order 2 history states keep repeats: a>a converts (1), a lapses (1).
@@ -68,7 +88,16 @@ func credit(_ attribution: RemovalAttribution, _ channel: String) throws -> Remo
         #expect(abs(try credit(result, "b").conversions - 1) < 1e-13)
     }
 
-    /// ChannelAttribution collapses repeats: a>a>b is a>b.
+    /// ChannelAttribution collapses repeated states, not channels: at order 2, a>a>b is (a,a), (a,b).
+    @Test func channelAttributionCollapsesRepeatedStates() throws {
+        let c = try counts([("a > a > b", 1, 0, 0), ("a > a > a > b", 1, 0, 0), ("b > b", 0, 0, 1)], order: 2, semantics: .channelAttribution)
+        // start, (a,a), (a,b), (b,b): a>a>a>b passes (a,a) once.
+        #expect(c.stateCount == 4)
+        let states = c.states.map { StateSemantics.channelAttribution.describe($0, channelNames: c.channelNames) }
+        #expect(states == ["(start)", "a > a", "a > b", "b > b"])
+    }
+
+    /// ChannelAttribution collapses repeats: at order 1, a>a>b is a>b.
     @Test func channelAttributionCollapsesRepeats() throws {
         let repeated = try counts([("a > a > b", 1, 0, 0), ("b > b", 0, 0, 1)], semantics: .channelAttribution)
         let plain = try counts([("a > b", 1, 0, 0), ("b", 0, 0, 1)], semantics: .channelAttribution)

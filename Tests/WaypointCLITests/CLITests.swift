@@ -184,7 +184,7 @@ struct CLI {
         let csv = try CLI.run(["attribute", "--paths", file, "--format", "csv"])
         #expect(csv.status == 0)
         let lines = csv.stdout.split(separator: "\n")
-        #expect(lines.first?.hasPrefix("channel,removal_effect,conversions,conversion_value,first_touch,") == true)
+        #expect(lines.first?.hasPrefix("channel,removal_effect,conversions,conversion_value,value_removal_effect,first_touch,") == true)
         #expect(lines.count == 3)
         let table = try CLI.run(["attribute", "--paths", file])
         #expect(table.stdout.contains("P(conversion) 0.500000 over 3 states"))
