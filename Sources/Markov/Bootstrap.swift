@@ -40,6 +40,13 @@ public struct WeightedPaths: Sendable {
         return UInt16(channelNames.count - 1)
     }
 
+    mutating func appendForTesting(_ path: [UInt16], conversions: Double, value: Double, nulls: Double) {
+        if channelNames.count <= Int(path.max() ?? 0) {
+            for c in channelNames.count...Int(path.max()!) { _ = channelID("c\(c)") }
+        }
+        append(path, conversions, value, nulls)
+    }
+
     private mutating func append(_ path: [UInt16], _ conversions: Double, _ value: Double, _ nulls: Double) {
         paths.append(path)
         self.conversions.append(conversions)
@@ -93,7 +100,7 @@ extension WeightedPaths {
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, replicates))) { worker in
             let stride = max(1, min(threads, replicates))
             for r in Swift.stride(from: worker, to: replicates, by: stride) {
-                var rng = SplitMix64(seed: seed &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15)
+                var rng = SplitMix64.replicate(r, of: seed)
                 let paths = box.paths
                 let conversionWeights = paths.conversions.map { Double(rng.poisson($0)) }
                 let nullWeights = paths.nulls.map { Double(rng.poisson($0)) }
@@ -169,6 +176,14 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+    /// The generator of bootstrap replicate `r`. Seeds that differ by multiples of the increment would
+    /// give shifted copies of one stream (replicate r+1 = replicate r one draw later); passing the
+    /// replicate number through the generator's output first gives unrelated streams.
+    static func replicate(_ r: Int, of seed: UInt64) -> SplitMix64 {
+        var seeder = SplitMix64(seed: seed &+ UInt64(r))
+        return SplitMix64(seed: seeder.next())
     }
 
     /// Uniform in (0, 1).

@@ -49,13 +49,15 @@ public struct NextChannelConfiguration: Sendable, Codable, Hashable {
         var problems: [String] = []
         let maxOrder = MarkovConfiguration.maxOrder
         switch order {
-        case .fixed(let k) where !(1...maxOrder).contains(k):
-            problems.append("order must be 1...\(maxOrder), got \(k)")
-        case .auto(let k) where !(1...maxOrder).contains(k):
-            problems.append("auto order's maxOrder must be 1...\(maxOrder), got \(k)")
-        case .auto where !(heldOutFraction > 0 && heldOutFraction < 1):
-            problems.append("heldOutFraction must be in (0, 1) for an auto order, got \(heldOutFraction)")
-        default: break
+        case .fixed(let k):
+            if !(1...maxOrder).contains(k) { problems.append("order must be 1...\(maxOrder), got \(k)") }
+        case .auto(let k):
+            if !(1...maxOrder).contains(k) {
+                problems.append("auto order's maxOrder must be 1...\(maxOrder), got \(k)")
+            }
+            if !(heldOutFraction > 0 && heldOutFraction < 1) {
+                problems.append("heldOutFraction must be in (0, 1) for an auto order, got \(heldOutFraction)")
+            }
         }
         if !(smoothingStrength > 0 && smoothingStrength.isFinite) {
             problems.append("smoothingStrength must be > 0 and finite, got \(smoothingStrength)")

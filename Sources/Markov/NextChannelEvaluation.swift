@@ -44,7 +44,11 @@ public struct CustomerSplit: Sendable, Hashable {
         training = []
         heldOut = []
         for c in 0..<store.customerCount {
-            if Self.unit(store.customerIDs[c], seed: seed) < heldOutFraction { heldOut.append(c) } else { training.append(c) }
+            if Self.unit(store.customerIDs[c], seed: seed) < heldOutFraction {
+                heldOut.append(c)
+            } else {
+                training.append(c)
+            }
         }
     }
 
@@ -67,15 +71,22 @@ extension NextChannelModel {
     /// Fit on other customers (`CustomerSplit`) for an honest score.
     ///
     /// - Complexity: O(predictions · order · channels).
-    public func evaluate(_ journeys: [Journey], in store: EventStore, customers: some Sequence<Int>) -> NextChannelEvaluation {
+    public func evaluate(_ journeys: [Journey], in store: EventStore, customers: some Sequence<Int>)
+        -> NextChannelEvaluation
+    {
         var mask = [Bool](repeating: false, count: store.customerCount)
-        for c in customers { mask[c] = true }
+        for c in customers {
+            precondition(mask.indices.contains(c), "customer \(c) is not in the store's 0..<\(mask.count)")
+            mask[c] = true
+        }
         return evaluateOrders(journeys, in: store, customers: mask, maxOrder: order)[order - 1]
     }
 
     /// Scores orders `1...maxOrder` (≤ `order`) at once: order `k` reads the counts to depth `k`, which
     /// is the order-`k` model, since the counts of histories up to `k` symbols do not depend on the order.
-    func evaluateOrders(_ journeys: [Journey], in store: EventStore, customers: [Bool], maxOrder: Int) -> [NextChannelEvaluation] {
+    func evaluateOrders(_ journeys: [Journey], in store: EventStore, customers: [Bool], maxOrder: Int)
+        -> [NextChannelEvaluation]
+    {
         precondition(maxOrder <= order, "cannot score order \(maxOrder) from counts of order \(order)")
         let ids = store.channelNames.map { channelIndex[$0] ?? -1 }
         var scored = 0

@@ -109,40 +109,49 @@ extension NextChannelModel {
     /// - Complexity: O(events · order) dictionary updates; an auto order adds one fit and one evaluation
     ///   of O(predictions · order · channels).
     public static func fit(
-        _ journeys: [Journey], in store: EventStore, configuration: NextChannelConfiguration = NextChannelConfiguration()
+        _ journeys: [Journey], in store: EventStore,
+        configuration: NextChannelConfiguration = NextChannelConfiguration()
     ) throws(MarkovError) -> NextChannelFit {
         try configuration.validate()
         switch configuration.order {
         case .fixed(let order):
-            let model = count(journeys, in: store, order: order, configuration: configuration, customers: nil)
-            return NextChannelFit(model: model.model, report: NextChannelFitReport(
-                order: order, candidates: [], trainingCustomers: 0, heldOutCustomers: 0, journeys: model.journeys,
-                observations: model.observations))
+            let model = counts(journeys, in: store, order: order, configuration: configuration, customers: nil)
+            return NextChannelFit(
+                model: model.model,
+                report: NextChannelFitReport(
+                    order: order, candidates: [], trainingCustomers: 0, heldOutCustomers: 0, journeys: model.journeys,
+                    observations: model.observations))
         case .auto(let maxOrder):
             let split = CustomerSplit(store, heldOutFraction: configuration.heldOutFraction, seed: configuration.seed)
             var training = [Bool](repeating: false, count: store.customerCount)
             for c in split.training { training[c] = true }
-            let trial = count(journeys, in: store, order: maxOrder, configuration: configuration, customers: training)
-            let scores = trial.model.evaluateOrders(journeys, in: store, customers: training.map { !$0 }, maxOrder: maxOrder)
+            let trial = counts(journeys, in: store, order: maxOrder, configuration: configuration, customers: training)
+            let scores = trial.model.evaluateOrders(
+                journeys, in: store, customers: training.map { !$0 }, maxOrder: maxOrder)
             guard scores[0].predictions > 0 else {
                 throw MarkovError(
                     .noData,
-                    "order auto found no next touch to predict among \(split.heldOut.count) held-out customers of \(store.customerCount); use a fixed order, more customers or a larger heldOutFraction")
+                    "order auto found no next touch to predict among \(split.heldOut.count) held-out customers of \(store.customerCount); use a fixed order, more customers or a larger heldOutFraction"
+                )
             }
             var best = 0
             for k in scores.indices where scores[k].logLoss < scores[best].logLoss { best = k }
-            let final = count(journeys, in: store, order: best + 1, configuration: configuration, customers: nil)
-            return NextChannelFit(model: final.model, report: NextChannelFitReport(
-                order: best + 1,
-                candidates: scores.enumerated().map { .init(order: $0.offset + 1, heldOut: $0.element) },
-                trainingCustomers: split.training.count, heldOutCustomers: split.heldOut.count, journeys: final.journeys,
-                observations: final.observations))
+            let final = counts(journeys, in: store, order: best + 1, configuration: configuration, customers: nil)
+            return NextChannelFit(
+                model: final.model,
+                report: NextChannelFitReport(
+                    order: best + 1,
+                    candidates: scores.enumerated().map { .init(order: $0.offset + 1, heldOut: $0.element) },
+                    trainingCustomers: split.training.count, heldOutCustomers: split.heldOut.count,
+                    journeys: final.journeys,
+                    observations: final.observations))
         }
     }
 
     /// Counts the journeys of the customers in `customers` (all when nil) at `order`.
-    static func count(
-        _ journeys: [Journey], in store: EventStore, order: Int, configuration: NextChannelConfiguration, customers: [Bool]?
+    static func counts(
+        _ journeys: [Journey], in store: EventStore, order: Int, configuration: NextChannelConfiguration,
+        customers: [Bool]?
     ) -> (model: NextChannelModel, journeys: Int, observations: Int) {
         var counts = NextChannelCounts(order: order, channelNames: Array(store.channelNames))
         var symbols: [UInt16] = []
@@ -170,7 +179,8 @@ extension NextChannelModel {
         else {
             throw MarkovError(
                 .incompatible,
-                "cannot merge a next-channel model of order \(other.order), smoothingStrength \(other.configuration.smoothingStrength), minimumGapCount \(other.configuration.minimumGapCount) into one of order \(order), smoothingStrength \(configuration.smoothingStrength), minimumGapCount \(configuration.minimumGapCount)")
+                "cannot merge a next-channel model of order \(other.order), smoothingStrength \(other.configuration.smoothingStrength), minimumGapCount \(other.configuration.minimumGapCount) into one of order \(order), smoothingStrength \(configuration.smoothingStrength), minimumGapCount \(configuration.minimumGapCount)"
+            )
         }
         let union = Set(channelNames).union(other.channelNames).count
         guard union < Int(UInt16.max) else {
@@ -233,7 +243,8 @@ struct NextChannelCounts {
                 break
             }
             // The gap from touch k to touch k + 1, when both are touches of this journey.
-            let bin = k >= 1 && k < n ? UInt64(TouchGapBins.bin(timestamps[times + k] - timestamps[times + k - 1])) : nil
+            let bin =
+                k >= 1 && k < n ? UInt64(TouchGapBins.bin(timestamps[times + k] - timestamps[times + k - 1])) : nil
             for j in 0...min(order, k + 1) {
                 let id = historyID(ChainState(symbols: symbols[(k + 1 - j)..<(k + 1)]))
                 transitions[id << 16 | next, default: 0] += 1
@@ -256,7 +267,8 @@ struct NextChannelCounts {
         for h in model.histories.indices {
             let id = idMap[h]
             for e in model.successorStarts[h]..<model.successorStarts[h + 1] {
-                transitions[id << 16 | UInt64(symbolMap[Int(model.successorSymbols[e])]), default: 0] += model.successorCounts[e]
+                transitions[id << 16 | UInt64(symbolMap[Int(model.successorSymbols[e])]), default: 0] +=
+                    model.successorCounts[e]
             }
             for e in model.gapStarts[h]..<model.gapStarts[h + 1] {
                 gaps[id << 16 | UInt64(model.gapBins[e]), default: 0] += model.gapCounts[e]
@@ -267,7 +279,8 @@ struct NextChannelCounts {
     /// Freezes the counts: rows sorted by history number, then symbol or bin, so the same counts give
     /// the same rows whatever order they were added in.
     func model(configuration: NextChannelConfiguration) -> NextChannelModel {
-        let (successorStarts, successorSymbols, successorCounts, historyTotals) = Self.rows(transitions, historyCount: histories.count)
+        let (successorStarts, successorSymbols, successorCounts, historyTotals) = Self.rows(
+            transitions, historyCount: histories.count)
         let (gapStarts, gapBins, gapCounts, gapTotals) = Self.rows(gaps, historyCount: histories.count)
         return NextChannelModel(
             configuration: configuration, order: order, channelNames: channelNames, channelIndex: channelIndex,
@@ -334,14 +347,14 @@ extension NextChannelModel {
     /// `minimumGapCount` observed gaps, backing off one symbol at a time to the pooled gaps of every
     /// state (used if it has any). The gaps of a state are kept as a log-linear histogram (16 bins per
     /// doubling, see `TouchGapQuantiles`) rather than sorted values: histograms add, so `merge(_:)`
-    /// stays exact, and a state costs one bin per occupied bin rather than one number per gap. The
-    /// price is a relative error below 1/16 against the exact sample quantile.
+    /// stays exact, and a state costs one (bin, count) pair per occupied bin rather than one number per
+    /// gap. The price is an error below 1/16 of the exact sample quantile.
     ///
     /// - Returns: nil when the model has seen no gap (no journey with two touches).
     public func gapQuantiles(after history: [String]) -> TouchGapQuantiles? {
         let context = context(of: history.map { channelIndex[$0] ?? -1 })
         for j in stride(from: context.count, through: 0, by: -1) {
-            guard let h = historyIndex[context.suffix(j)].map(Int.init) else { continue }
+            guard let h = historyIndex[context.keepingLast(j)].map(Int.init) else { continue }
             let total = gapTotals[h]
             guard total >= configuration.minimumGapCount || (j == 0 && total > 0) else { continue }
             let row = gapStarts[h]..<gapStarts[h + 1]
@@ -356,8 +369,14 @@ extension NextChannelModel {
         var reversed: [UInt16] = []
         var reachedStart = true
         for c in channels.reversed() {
-            guard c >= 0 else { reachedStart = false; break }
-            guard reversed.count < order else { reachedStart = false; break }
+            guard c >= 0 else {
+                reachedStart = false
+                break
+            }
+            guard reversed.count < order else {
+                reachedStart = false
+                break
+            }
             reversed.append(UInt16(c + 1))
         }
         if reachedStart && reversed.count < order { reversed.append(0) }
@@ -373,7 +392,7 @@ extension NextChannelModel {
         p.append(contentsOf: repeatElement(uniform, count: symbolCount))
         var seen = true
         for j in 0...context.count {
-            if seen, let h = historyIndex[context.suffix(j)].map(Int.init) {
+            if seen, let h = historyIndex[context.keepingLast(j)].map(Int.init) {
                 let row = successorStarts[h]..<successorStarts[h + 1]
                 let total = Double(historyTotals[h])
                 let backoff = configuration.smoothingStrength * Double(row.count)
@@ -391,7 +410,7 @@ extension NextChannelModel {
 
 extension ChainState {
     /// The last `length` symbols.
-    func suffix(_ length: Int) -> ChainState {
+    func keepingLast(_ length: Int) -> ChainState {
         ChainState(symbols: (count - length..<count).lazy.map { self[$0] })
     }
 }

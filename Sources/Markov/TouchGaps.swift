@@ -9,7 +9,7 @@ public struct TouchGapQuantiles: Sendable, Hashable, Codable {
     public var historyLength: Int
     /// Gaps observed in that state.
     public var count: Int
-    /// 10%, 25%, 50%, 75% and 90% quantiles, in microseconds.
+    /// 10% quantile, in microseconds.
     public var p10: Double
     /// 25% quantile, in microseconds.
     public var p25: Double
@@ -69,9 +69,12 @@ enum TouchGapBins {
         return bounds(bins[bins.endIndex - 1]).upper
     }
 
-    static func quantiles(historyLength: Int, bins: ArraySlice<UInt16>, counts: ArraySlice<Int>, total: Int) -> TouchGapQuantiles {
+    static func quantiles(historyLength: Int, bins: ArraySlice<UInt16>, counts: ArraySlice<Int>, total: Int)
+        -> TouchGapQuantiles
+    {
         func q(_ level: Double) -> Double { quantile(level, bins: bins, counts: counts, total: total) }
         return TouchGapQuantiles(
-            historyLength: historyLength, count: total, p10: q(0.1), p25: q(0.25), p50: q(0.5), p75: q(0.75), p90: q(0.9))
+            historyLength: historyLength, count: total, p10: q(0.1), p25: q(0.25), p50: q(0.5), p75: q(0.75),
+            p90: q(0.9))
     }
 }

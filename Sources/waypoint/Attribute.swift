@@ -52,6 +52,12 @@ struct Attribute: ParsableCommand {
     @Option(help: "Output: table, csv or json (one object per channel).")
     var format: OutputFormat = .table
 
+    @Option(help: "Bootstrap replicates for 95% intervals of removal effects and credited conversions (0: none). Each replicate redraws every path's counts (Poisson bootstrap) and solves exactly.")
+    var bootstrap: Int = 0
+
+    @Option(help: "Seed of the bootstrap draws; the same seed gives the same intervals.")
+    var seed: UInt64 = 1
+
     @Flag(help: "Print the time spent reading, fitting and solving to standard error.")
     var timings = false
 
@@ -67,6 +73,7 @@ struct Attribute: ParsableCommand {
         guard (1...6).contains(order) else { throw ValidationError("--order must be 1...6, got \(order)") }
         guard pathsSeparator.utf8.count == 1 else { throw ValidationError("--paths-separator must be one character") }
         _ = try halfLifeValue()
+        guard bootstrap == 0 || bootstrap >= 20 else { throw ValidationError("--bootstrap needs at least 20 replicates, got \(bootstrap)") }
     }
 
     /// Steps for paths, microseconds for events.
@@ -88,6 +95,7 @@ struct Attribute: ParsableCommand {
         let started = Date()
         var counts = try TransitionCounts(configuration: MarkovConfiguration(order: order, semantics: semantics))
         var heuristics = HeuristicAttribution(halfLife: try halfLifeValue())
+        var weighted = WeightedPaths()
         do {
             if let paths {
                 var options = PathTableOptions()
@@ -95,11 +103,13 @@ struct Attribute: ParsableCommand {
                 let table = try PathTable.read(path: paths, options: options)
                 counts.add(table)
                 heuristics.add(table)
+                if bootstrap > 0 { weighted = WeightedPaths(table) }
             } else if let events {
                 let (store, _) = try EventReader.read(path: events, options: try reader.options())
                 let cut = store.journeys(try journeys.options())
                 counts.add(cut, from: store)
                 heuristics.add(cut, from: store)
+                if bootstrap > 0 { weighted = WeightedPaths(cut, from: store) }
             }
         } catch let error as JourneyError {
             throw CLIFailure(error.description)
@@ -113,7 +123,14 @@ struct Attribute: ParsableCommand {
                 format: "timings: read and count %.4f s, solve %.4f s, total %.4f s (%d states)",
                 fitted.timeIntervalSince(started), solved.timeIntervalSince(fitted), solved.timeIntervalSince(started), removal.stateCount))
         }
-        let rows = AttributionRow.rows(removal: removal, heuristics: heuristics)
+        var intervals: AttributionIntervals?
+        if bootstrap > 0 {
+            do {
+                intervals = try weighted.bootstrapRemovalAttribution(
+                    configuration: counts.configuration, replicates: bootstrap, seed: seed, method: solver)
+            } catch { throw CLIFailure(error.message) }
+        }
+        let rows = AttributionRow.rows(removal: removal, heuristics: heuristics, intervals: intervals)
         switch format {
         case .json:
             let encoder = JSONEncoder()
@@ -140,6 +157,9 @@ struct AttributionRow: Codable {
     var conversions: Double
     var conversionValue: Double
     var valueRemovalEffect: Double
+    /// 95% bootstrap intervals, with `--bootstrap`.
+    var removalEffectInterval: [Double]?
+    var conversionsInterval: [Double]?
     /// Conversions credited by each heuristic rule, keyed by rule name.
     var heuristics: [String: Credit]
 
@@ -152,9 +172,10 @@ struct AttributionRow: Codable {
     enum CodingKeys: String, CodingKey {
         case channel, removalEffect = "removal_effect", conversions, conversionValue = "conversion_value"
         case valueRemovalEffect = "value_removal_effect", heuristics
+        case removalEffectInterval = "removal_effect_ci", conversionsInterval = "conversions_ci"
     }
 
-    static func rows(removal: RemovalAttribution, heuristics: HeuristicAttribution) -> [AttributionRow] {
+    static func rows(removal: RemovalAttribution, heuristics: HeuristicAttribution, intervals: AttributionIntervals?) -> [AttributionRow] {
         removal.channels.map { c in
             var credits: [String: Credit] = [:]
             let index = heuristics.channelNames.firstIndex(of: c.channel)
@@ -165,7 +186,10 @@ struct AttributionRow: Codable {
             }
             return AttributionRow(
                 channel: c.channel, removalEffect: c.removalEffect, conversions: c.conversions,
-                conversionValue: c.conversionValue, valueRemovalEffect: c.valueRemovalEffect, heuristics: credits)
+                conversionValue: c.conversionValue, valueRemovalEffect: c.valueRemovalEffect,
+                removalEffectInterval: intervals?.removalEffect[c.channel].map { [$0.lower, $0.upper] },
+                conversionsInterval: intervals?.conversions[c.channel].map { [$0.lower, $0.upper] },
+                heuristics: credits)
         }.sorted { $0.conversions > $1.conversions || ($0.conversions == $1.conversions && $0.channel < $1.channel) }
     }
 
@@ -184,12 +208,14 @@ struct AttributionRow: Codable {
 
     static func table(_ rows: [AttributionRow]) -> String {
         let width = max(7, rows.map(\.channel.count).max() ?? 0)
-        let columns = ["removal", "markov", "value", "first", "last", "linear", "position", "decay"]
-        var lines = ["channel".padding(toLength: width, withPad: " ", startingAt: 0) + columns.map { $0.leftPadded(11) }.joined()]
+        let withIntervals = rows.first?.conversionsInterval != nil
+        let columns = ["removal", "markov"] + (withIntervals ? ["95% interval"] : []) + ["value", "first", "last", "linear", "position", "decay"]
+        var lines = ["channel".padding(toLength: width, withPad: " ", startingAt: 0) + columns.map { $0.leftPadded($0 == "95% interval" ? 20 : 11) }.joined()]
         for row in rows {
-            let values = [String(format: "%.4f", row.removalEffect), formatCount(row.conversions), String(format: "%.2f", row.conversionValue)]
-                + rules.map { formatCount(row.heuristics[$0]!.conversions) }
-            lines.append(row.channel.padding(toLength: width, withPad: " ", startingAt: 0) + values.map { $0.leftPadded(11) }.joined())
+            var values = [String(format: "%.4f", row.removalEffect).leftPadded(11), formatCount(row.conversions).leftPadded(11)]
+            if let ci = row.conversionsInterval { values.append(String(format: "%.1f-%.1f", ci[0], ci[1]).leftPadded(20)) }
+            values += ([String(format: "%.2f", row.conversionValue)] + rules.map { formatCount(row.heuristics[$0]!.conversions) }).map { $0.leftPadded(11) }
+            lines.append(row.channel.padding(toLength: width, withPad: " ", startingAt: 0) + values.joined())
         }
         lines.append("")
         lines.append("removal: removal effect; markov: conversions credited by it; value: their value; first, last, linear, position (40/20/40), decay: conversions credited by each rule")

@@ -17,7 +17,7 @@ import Testing
 @Suite struct NextChannelPlantedTests {
     typealias Support = NextChannelSupport
     static let channels = ["a", "b", "c", "d"]
-    static let seed: UInt64 = UInt64(ProcessInfo.processInfo.environment["NCSEED"] ?? "2024")!
+    static let seed: UInt64 = 2024
     static let customers = 6000
 
     /// Planted P(next | x, y): index 0 is END, `c + 1` channel `c`. `x` 4 is the start marker.
@@ -94,7 +94,11 @@ import Testing
         let end = latest + 60 * Support.day
         for journey in censored {
             let shift = end - Support.day - journey[journey.count - 1].seconds
-            rows += journey.map { var r = $0; r.seconds += shift; return r }
+            rows += journey.map {
+                var r = $0
+                r.seconds += shift
+                return r
+            }
         }
         let store = try Support.store(rows)
         let journeys = Support.journeys(store, endSeconds: end)
@@ -103,7 +107,8 @@ import Testing
 
     static func fit() throws -> NextChannelFit {
         let s = try sample.get()
-        return try NextChannelModel.fit(s.journeys, in: s.store, configuration: .init(order: .auto(maxOrder: 4), seed: seed))
+        return try NextChannelModel.fit(
+            s.journeys, in: s.store, configuration: .init(order: .auto(maxOrder: 4), seed: seed))
     }
 
     @Test func journeysAreAsPlanted() throws {
@@ -129,7 +134,9 @@ import Testing
         let one = fit.report.candidates[0].heldOut
         let two = fit.report.candidates[1].heldOut
         #expect(two.predictions == one.predictions && two.predictions > 1000)
-        #expect(two.top1Accuracy > one.top1Accuracy + 0.1, "top-1 order 1 \(one.top1Accuracy), order 2 \(two.top1Accuracy), seed \(Self.seed)")
+        #expect(
+            two.top1Accuracy > one.top1Accuracy + 0.1,
+            "top-1 order 1 \(one.top1Accuracy), order 2 \(two.top1Accuracy), seed \(Self.seed)")
         #expect(two.top3Accuracy >= one.top3Accuracy)
         #expect(two.logLoss < one.logLoss)
         // The planted favourite has 0.6 / (1 − END) ≥ 0.63 of the next touches.
@@ -152,7 +159,10 @@ import Testing
                 let estimate = [end] + Self.channels.map { (1 - end) * channels[$0]! }
                 for (w, p) in Self.planted(x, y).enumerated() {
                     let se = (p * (1 - p) / n).squareRoot()
-                    #expect(abs(estimate[w] - p) <= 4 * se, "P(\(w == 0 ? "END" : Self.channels[w - 1]) | \(history)) = \(estimate[w]), planted \(p), n \(n), seed \(Self.seed)")
+                    #expect(
+                        abs(estimate[w] - p) <= 4 * se,
+                        "P(\(w == 0 ? "END" : Self.channels[w - 1]) | \(history)) = \(estimate[w]), planted \(p), n \(n), seed \(Self.seed)"
+                    )
                 }
             }
         }
@@ -171,7 +181,9 @@ import Testing
                 #expect(q.historyLength == 2 && q.count == gaps.count, "\(history): \(q), seed \(Self.seed)")
                 for (level, value) in [(0.1, q.p10), (0.25, q.p25), (0.5, q.p50), (0.75, q.p75), (0.9, q.p90)] {
                     let exact = Double(gaps[max(1, Int((level * Double(gaps.count)).rounded(.up))) - 1])
-                    #expect(abs(value - exact) <= max(1, exact / 16), "q\(level) after \(history): \(value) vs \(exact), seed \(Self.seed)")
+                    #expect(
+                        abs(value - exact) <= max(1, exact / 16),
+                        "q\(level) after \(history): \(value) vs \(exact), seed \(Self.seed)")
                 }
             }
         }

@@ -66,9 +66,13 @@ enum NextChannelSupport {
             // Skewed channel choice with a dependence on the previous touch.
             var previous = rng.below(channels.count)
             for i in 0..<length {
-                let channel = rng.below(3) == 0 ? rng.below(channels.count) : (previous + 1 + rng.below(2)) % channels.count
+                let channel =
+                    rng.below(3) == 0 ? rng.below(channels.count) : (previous + 1 + rng.below(2)) % channels.count
                 let last = i == length - 1
-                rows.append(Row(customer: "c\(c)", seconds: t, channel: channels[channel], event: last && rng.below(2) == 0 ? "purchase" : "touch"))
+                rows.append(
+                    Row(
+                        customer: "c\(c)", seconds: t, channel: channels[channel],
+                        event: last && rng.below(2) == 0 ? "purchase" : "touch"))
                 t += 1 + Int64(rng.below(Int(5 * day)))
                 previous = channel
             }
@@ -210,7 +214,9 @@ enum NextChannelSupport {
         #expect(afterA.count == 2)
         #expect(abs(afterA.p25 - 3.6e9) <= 3.6e9 / 16)
         #expect(abs(afterA.p90 - 7.2e9) <= 7.2e9 / 16)
-        #expect(afterA.p10 <= afterA.p25 && afterA.p25 <= afterA.p50 && afterA.p50 <= afterA.p75 && afterA.p75 <= afterA.p90)
+        #expect(
+            afterA.p10 <= afterA.p25 && afterA.p25 <= afterA.p50 && afterA.p50 <= afterA.p75 && afterA.p75 <= afterA.p90
+        )
         #expect(m.gapQuantiles(after: ["b", "a"])?.historyLength == 1)  // b a unseen → a
         #expect(m.gapQuantiles(after: ["b"])?.historyLength == 0)  // b has no gaps → pooled
         #expect(m.gapQuantiles(after: ["b"])?.count == 2)
@@ -258,14 +264,19 @@ enum NextChannelSupport {
 
     @Test func invalidConfigurationsReportEveryProblem() throws {
         let (store, journeys) = try Self.tiny()
-        let bad = NextChannelConfiguration(order: .auto(maxOrder: 7), smoothingStrength: 0, minimumGapCount: 0, heldOutFraction: 1)
-        let error = #expect(throws: MarkovError.self) { try NextChannelModel.fit(journeys, in: store, configuration: bad) }
+        let bad = NextChannelConfiguration(
+            order: .auto(maxOrder: 7), smoothingStrength: 0, minimumGapCount: 0, heldOutFraction: 1)
+        let error = #expect(throws: MarkovError.self) {
+            try NextChannelModel.fit(journeys, in: store, configuration: bad)
+        }
         #expect(error?.code == .invalidConfiguration)
-        for fragment in ["maxOrder", "smoothingStrength", "minimumGapCount"] {
+        for fragment in ["maxOrder", "smoothingStrength", "minimumGapCount", "heldOutFraction"] {
             #expect(error?.message.contains(fragment) == true, "\(error?.message ?? "")")
         }
         for order in [0, 7] {
-            #expect(throws: MarkovError.self) { try NextChannelModel.fit(journeys, in: store, configuration: .init(order: .fixed(order))) }
+            #expect(throws: MarkovError.self) {
+                try NextChannelModel.fit(journeys, in: store, configuration: .init(order: .fixed(order)))
+            }
         }
         #expect(throws: MarkovError.self) {
             try NextChannelModel.fit(journeys, in: store, configuration: .init(order: .auto(), heldOutFraction: 0))
@@ -273,7 +284,9 @@ enum NextChannelSupport {
     }
 
     @Test func autoOrderWithoutHeldOutTouchesIsAnError() throws {
-        let rows = (0..<50).map { NextChannelSupport.Row(customer: "c\($0)", seconds: Support.jan1 + Int64($0), channel: "a") }
+        let rows = (0..<50).map {
+            NextChannelSupport.Row(customer: "c\($0)", seconds: Support.jan1 + Int64($0), channel: "a")
+        }
         let store = try Support.store(rows)
         let error = #expect(throws: MarkovError.self) { try NextChannelModel.fit(store.journeys(), in: store) }
         #expect(error?.code == .noData)
@@ -378,14 +391,16 @@ enum NextChannelSupport {
     func mergeIsAdditive(order: Int) throws {
         let seed: UInt64 = 77
         let aRows = Support.randomRows(seed: seed, customers: 0..<200, channels: Array(Self.channels[0..<6]))
-        let bRows = Support.randomRows(seed: seed + 1, customers: 200..<450, channels: Array(Self.channels[2...].reversed()))
+        let bRows = Support.randomRows(
+            seed: seed + 1, customers: 200..<450, channels: Array(Self.channels[2...].reversed()))
         let a = try Support.store(aRows)
         let b = try Support.store(bRows)
         let union = try Support.store(bRows + aRows)
         #expect(Array(a.channelNames) != Array(union.channelNames))
         let configuration = NextChannelConfiguration(order: .fixed(order))
         func fit(_ s: EventStore) throws -> NextChannelModel {
-            try NextChannelModel.fit(Support.journeys(s, endSeconds: Support.end), in: s, configuration: configuration).model
+            try NextChannelModel.fit(Support.journeys(s, endSeconds: Support.end), in: s, configuration: configuration)
+                .model
         }
         let whole = try fit(union)
         var ab = try fit(a)
@@ -404,18 +419,23 @@ enum NextChannelSupport {
                     #expect(abs(p[channel]! - q) <= 1e-12, "\(channel) after \(history), seed \(seed)")
                 }
                 #expect(abs(merged.endProbability(after: history) - whole.endProbability(after: history)) <= 1e-12)
-                #expect(merged.gapQuantiles(after: history) == whole.gapQuantiles(after: history), "\(history), seed \(seed)")
+                #expect(
+                    merged.gapQuantiles(after: history) == whole.gapQuantiles(after: history),
+                    "\(history), seed \(seed)")
             }
             let journeys = Support.journeys(union, endSeconds: Support.end)
             let x = merged.evaluate(journeys, in: union, customers: 0..<union.customerCount)
             let y = whole.evaluate(journeys, in: union, customers: 0..<union.customerCount)
-            #expect(x.predictions == y.predictions && x.top1Accuracy == y.top1Accuracy && x.top3Accuracy == y.top3Accuracy)
+            #expect(
+                x.predictions == y.predictions && x.top1Accuracy == y.top1Accuracy && x.top3Accuracy == y.top3Accuracy)
             #expect(abs(x.logLoss - y.logLoss) <= 1e-12)
         }
     }
 
     @Test func splitIsDeterministicAndFollowsTheIds() throws {
-        let rows = (0..<10_000).map { Support.Row(customer: "cust-\($0)", seconds: Support.jan1 + Int64($0), channel: "a") }
+        let rows = (0..<10_000).map {
+            Support.Row(customer: "cust-\($0)", seconds: Support.jan1 + Int64($0), channel: "a")
+        }
         let store = try Support.store(rows)
         let reversed = try Support.store(rows.reversed())
         let split = CustomerSplit(store, heldOutFraction: 0.2, seed: 1)
