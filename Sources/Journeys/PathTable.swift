@@ -98,52 +98,88 @@ extension PathTable {
         var values: [Double] = []
         var nulls: [Double] = []
         let stepSeparator = Array(options.stepSeparator.utf8)
-        while !csv.atEnd {
-            let line = csv.line + 1
-            let recordStart = csv.position
-            let fields: [[UInt8]]
-            switch csv.record() {
-            case .success(let f): fields = f
-            case .failure(let f): throw fail(.malformedQuoting, f.message, line: line, offset: f.offset)
+        var fieldRanges: [Range<Int>] = []
+        var parts: [Range<Int>] = []
+        var decodedFields: [[UInt8]] = []
+        var position = csv.position
+        var lineNumber = csv.line + 1
+        let n = bytes.count
+        while position < n {
+            let line = lineNumber
+            let recordStart = position
+            // Fast path: a line without quotes is split on the separator in place. A line with quotes
+            // (rare in path files) goes through the RFC 4180 reader, which may span lines.
+            var lineEnd = position
+            var hasQuote = false
+            while lineEnd < n && bytes[lineEnd] != 0x0A {
+                if bytes[lineEnd] == 0x22 { hasQuote = true }
+                lineEnd += 1
             }
-            if fields.count == 1 && fields[0].isEmpty { continue }  // blank line
-            guard fields.count == header.count else {
-                throw fail(.wrongFieldCount, "expected \(header.count) fields as in the header, found \(fields.count)", line: line, offset: recordStart)
+            fieldRanges.removeAll(keepingCapacity: true)
+            if !hasQuote {
+                var contentEnd = lineEnd
+                if contentEnd > position && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+                var fieldStart = position
+                for k in position..<contentEnd where bytes[k] == options.separator {
+                    fieldRanges.append(fieldStart..<k)
+                    fieldStart = k + 1
+                }
+                fieldRanges.append(fieldStart..<contentEnd)
+                position = min(lineEnd + 1, n)
+                lineNumber += 1
+            } else {
+                csv.position = position
+                csv.line = lineNumber - 1
+                switch csv.record() {
+                case .success(let f): decodedFields = f
+                case .failure(let f): throw fail(.malformedQuoting, f.message, line: line, offset: f.offset)
+                }
+                // Decoded fields live in `decodedFields`; mark them with empty ranges at their starts.
+                fieldRanges = csv.fieldStarts.map { $0..<$0 }
+                position = csv.position
+                lineNumber = csv.line + 1
             }
-            let fieldStarts = csv.fieldStarts
+            func field(_ k: Int) -> ArraySlice<UInt8> {
+                hasQuote ? decodedFields[k][...] : bytes[fieldRanges[k]]
+            }
+            if fieldRanges.count == 1 && field(0).isEmpty { continue }  // blank line
+            guard fieldRanges.count == header.count else {
+                throw fail(.wrongFieldCount, "expected \(header.count) fields as in the header, found \(fieldRanges.count)", line: line, offset: recordStart)
+            }
             func number(_ column: Int?, _ name: String) throws(JourneyError) -> Double {
                 guard let column else { return 0 }
-                let text = fields[column]
+                let text = field(column)
                 guard let value = text.withUnsafeBufferPointer({ NumberParser.parseDouble($0) }) else {
-                    throw fail(.invalidNumber, "'\(name)' is '\(String(decoding: text, as: UTF8.self))', not a finite number", line: line, offset: fieldStarts[column])
+                    throw fail(.invalidNumber, "'\(name)' is '\(String(decoding: text, as: UTF8.self))', not a finite number", line: line, offset: fieldRanges[column].lowerBound)
                 }
-                guard value >= 0 else { throw fail(.invalidNumber, "'\(name)' is \(value); counts and values cannot be negative", line: line, offset: fieldStarts[column]) }
+                guard value >= 0 else { throw fail(.invalidNumber, "'\(name)' is \(value); counts and values cannot be negative", line: line, offset: fieldRanges[column].lowerBound) }
                 return value
             }
             let converted = try number(conversionsColumn, options.conversionsColumn)
             let value = try number(valueColumn, options.conversionValueColumn)
             let null = try number(nullsColumn, options.nullsColumn)
             if value > 0 && converted == 0 {
-                throw fail(.invalidPath, "conversion value \(value) on a path with 0 conversions", line: line, offset: valueColumn.map { fieldStarts[$0] })
+                throw fail(.invalidPath, "conversion value \(value) on a path with 0 conversions", line: line, offset: valueColumn.map { fieldRanges[$0].lowerBound })
             }
             if converted == 0 && null == 0 {
-                throw fail(.invalidPath, "path has 0 conversions and 0 nulls; it carries no information, remove it", line: line, offset: fieldStarts[conversionsColumn])
+                throw fail(.invalidPath, "path has 0 conversions and 0 nulls; it carries no information, remove it", line: line, offset: fieldRanges[conversionsColumn].lowerBound)
             }
-            let text = fields[pathColumn]
-            let parts = split(text, by: stepSeparator)
+            let text = field(pathColumn)
+            stepRanges(text, by: stepSeparator, into: &parts)
             if parts.count == 1 && parts[0].isEmpty {
-                throw fail(.invalidPath, "path is empty", line: line, offset: fieldStarts[pathColumn])
+                throw fail(.invalidPath, "path is empty", line: line, offset: fieldRanges[pathColumn].lowerBound)
             }
             for part in parts {
                 guard !part.isEmpty else {
-                    throw fail(.invalidPath, "path '\(String(decoding: text, as: UTF8.self))' has an empty step; steps are joined by '\(options.stepSeparator)'", line: line, offset: fieldStarts[pathColumn])
+                    throw fail(.invalidPath, "path '\(String(decoding: text, as: UTF8.self))' has an empty step; steps are joined by '\(options.stepSeparator)'", line: line, offset: fieldRanges[pathColumn].lowerBound)
                 }
+                let step = text[part]
                 // Every reserved name starts with "(": only those steps need the String check.
-                if part.first == UInt8(ascii: "("), case let name = String(decoding: part, as: UTF8.self), reservedNames.contains(name) {
-                    throw fail(.invalidPath, "step '\(name)' uses a reserved state name (\(reservedNames.sorted().joined(separator: ", ")))", line: line, offset: fieldStarts[pathColumn])
+                if step.first == UInt8(ascii: "("), case let name = String(decoding: step, as: UTF8.self), reservedNames.contains(name) {
+                    throw fail(.invalidPath, "step '\(name)' uses a reserved state name (\(reservedNames.sorted().joined(separator: ", ")))", line: line, offset: fieldRanges[pathColumn].lowerBound)
                 }
-                let id = part.withUnsafeBufferPointer { channels.intern($0) }
-                guard id < Int(UInt16.max) else { throw fail(.tooManyDistinct, "more than 65,535 distinct channels", line: line, offset: fieldStarts[pathColumn]) }
+                let id = step.withUnsafeBufferPointer { channels.intern($0) }
+                guard id < Int(UInt16.max) else { throw fail(.tooManyDistinct, "more than 65,535 distinct channels", line: line, offset: fieldRanges[pathColumn].lowerBound) }
                 steps.append(UInt16(id))
             }
             offsets.append(steps.count)
@@ -157,28 +193,28 @@ extension PathTable {
             conversionValues: values, nulls: nulls)
     }
 
-    /// Splits on `separator`, trimming spaces and tabs around each part.
-    private static func split(_ text: [UInt8], by separator: [UInt8]) -> [[UInt8]] {
-        var parts: [[UInt8]] = []
-        var start = 0
-        var i = 0
-        while i <= text.count - separator.count {
-            if !separator.isEmpty && text[i..<(i + separator.count)].elementsEqual(separator) {
-                parts.append(trim(text[start..<i]))
+    /// The ranges of the parts of `text` between `separator`s, spaces and tabs around each trimmed.
+    private static func stepRanges(_ text: ArraySlice<UInt8>, by separator: [UInt8], into parts: inout [Range<Int>]) {
+        parts.removeAll(keepingCapacity: true)
+        var start = text.startIndex
+        var i = text.startIndex
+        while !separator.isEmpty && i <= text.endIndex - separator.count {
+            if text[i] == separator[0] && text[i..<(i + separator.count)].elementsEqual(separator) {
+                parts.append(trimmed(text, start..<i))
                 i += separator.count
                 start = i
             } else {
                 i += 1
             }
         }
-        parts.append(trim(text[start...]))
-        return parts
+        parts.append(trimmed(text, start..<text.endIndex))
     }
 
-    private static func trim(_ s: ArraySlice<UInt8>) -> [UInt8] {
-        var s = s
-        while let f = s.first, f == 0x20 || f == 0x09 { s.removeFirst() }
-        while let l = s.last, l == 0x20 || l == 0x09 { s.removeLast() }
-        return Array(s)
+    private static func trimmed(_ text: ArraySlice<UInt8>, _ range: Range<Int>) -> Range<Int> {
+        var low = range.lowerBound
+        var high = range.upperBound
+        while low < high && (text[low] == 0x20 || text[low] == 0x09) { low += 1 }
+        while high > low && (text[high - 1] == 0x20 || text[high - 1] == 0x09) { high -= 1 }
+        return low..<high
     }
 }

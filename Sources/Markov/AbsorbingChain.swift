@@ -33,16 +33,17 @@ struct AbsorbingChain: Sendable {
         var conversion: [Double] = []
         var conversionValue: [Double] = []
         var null: [Double] = []
-        for (s, row) in counts.transitions.enumerated() {
-            let total = row.values.reduce(0, +)
+        for s in counts.states.indices {
+            let row = counts.successors[s]
+            let total = row.reduce(0) { $0 + $1.weight } + counts.conversionWeights[s] + counts.nullWeights[s]
             // Sorted targets: the same counts give bit-identical chains, whatever the insertion order.
-            for target in row.keys.sorted() where target >= 0 {
-                targets.append(target)
-                probabilities.append(row[target]! / total)
+            for successor in row.sorted(by: { $0.target < $1.target }) {
+                targets.append(successor.target)
+                probabilities.append(successor.weight / total)
             }
-            conversion.append(total > 0 ? (row[TransitionCounts.conversion] ?? 0) / total : 0)
+            conversion.append(total > 0 ? counts.conversionWeights[s] / total : 0)
             conversionValue.append(total > 0 ? counts.conversionValues[s] / total : 0)
-            null.append(total > 0 ? (row[TransitionCounts.null] ?? 0) / total : 1)
+            null.append(total > 0 ? counts.nullWeights[s] / total : 1)
             rowStarts.append(targets.count)
         }
         self.rowStarts = rowStarts
@@ -63,14 +64,15 @@ struct AbsorbingChain: Sendable {
     /// Gauss–Seidel sweeps until the residual `max |b + Q·x − x|` is at most `tolerance` (default
     /// 1e-13; the final residual is checked against 1e-12), which bounds the error in `x` by the residual
     /// times the expected number of steps to absorption.
-    func solve(_ rightHandSides: [[Double]], removing removed: [Bool]? = nil, method: Method = .automatic, tolerance: Double = 1e-13) throws(MarkovError) -> [[Double]] {
+    func solve(
+        _ rightHandSides: [[Double]], removing removed: [Bool]? = nil, startingFrom initial: [[Double]]? = nil,
+        method: Method = .automatic, tolerance: Double = 1e-13
+    ) throws(MarkovError) -> [[Double]] {
         let n = stateCount
         let kept = removed.map { r in (0..<n).filter { !r[$0] } } ?? Array(0..<n)
         if method == .dense { return try solveDense(rightHandSides, kept: kept) }
         do {
-            var solutions: [[Double]] = []
-            for b in rightHandSides { solutions.append(try solveIterative(b, removed: removed, tolerance: tolerance)) }
-            return solutions
+            return try solveIterative(rightHandSides, removed: removed, initial: initial, tolerance: tolerance)
         } catch where method == .automatic && kept.count <= Self.denseLimit {
             return try solveDense(rightHandSides, kept: kept)  // slow to converge: long loops; LU is exact
         }
@@ -108,24 +110,63 @@ struct AbsorbingChain: Sendable {
         return solutions
     }
 
-    private func solveIterative(_ b: [Double], removed: [Bool]?, tolerance: Double) throws(MarkovError) -> [Double] {
+    /// Gauss–Seidel for all right-hand sides in one pass over the rows; `initial` (e.g. the solution
+    /// before a removal) is a warm start.
+    private func solveIterative(_ bs: [[Double]], removed: [Bool]?, initial: [[Double]]?, tolerance: Double) throws(MarkovError) -> [[Double]] {
         let n = stateCount
-        var x = [Double](repeating: 0, count: n)
-        let maxSweeps = 20_000
-        for _ in 0..<maxSweeps {
-            var residual = 0.0
-            for s in 0..<n where removed?[s] != true {
-                var value = b[s]
-                for e in rowStarts[s]..<rowStarts[s + 1] {
-                    let t = Int(targets[e])
-                    if removed?[t] != true { value += probabilities[e] * x[t] }
-                }
-                residual = max(residual, abs(value - x[s]))
-                x[s] = value
-            }
-            if residual <= tolerance { return try checkedResidual(x, b, removed: removed) }
+        let k = bs.count
+        let isRemoved = removed ?? [Bool](repeating: false, count: n)
+        // x[s * k + j]: state s, right-hand side j.
+        var x = [Double](repeating: 0, count: n * k)
+        if let initial {
+            for s in 0..<n where !isRemoved[s] { for j in 0..<k { x[s * k + j] = initial[j][s] } }
         }
-        throw MarkovError(.solverFailed, "absorbing chain: Gauss–Seidel did not reach residual \(tolerance) in \(maxSweeps) sweeps")
+        var b = [Double](repeating: 0, count: n * k)
+        for s in 0..<n { for j in 0..<k { b[s * k + j] = bs[j][s] } }
+        let maxSweeps = 20_000
+        var converged = false
+        rowStarts.withUnsafeBufferPointer { rowStarts in
+            targets.withUnsafeBufferPointer { targets in
+                probabilities.withUnsafeBufferPointer { probabilities in
+                    isRemoved.withUnsafeBufferPointer { isRemoved in
+                        x.withUnsafeMutableBufferPointer { x in
+                            b.withUnsafeBufferPointer { b in
+                                var value = [Double](repeating: 0, count: k)
+                                for _ in 0..<maxSweeps {
+                                    var residual = 0.0
+                                    for s in 0..<n where !isRemoved[s] {
+                                        for j in 0..<k { value[j] = b[s * k + j] }
+                                        for e in rowStarts[s]..<rowStarts[s + 1] {
+                                            let t = Int(targets[e])
+                                            if isRemoved[t] { continue }
+                                            let p = probabilities[e]
+                                            for j in 0..<k { value[j] += p * x[t * k + j] }
+                                        }
+                                        for j in 0..<k {
+                                            residual = max(residual, abs(value[j] - x[s * k + j]))
+                                            x[s * k + j] = value[j]
+                                        }
+                                    }
+                                    if residual <= tolerance {
+                                        converged = true
+                                        return
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard converged else {
+            throw MarkovError(.solverFailed, "absorbing chain: Gauss–Seidel did not reach residual \(tolerance) in \(maxSweeps) sweeps")
+        }
+        var solutions: [[Double]] = []
+        for j in 0..<k {
+            let xj = (0..<n).map { x[$0 * k + j] }
+            solutions.append(try checkedResidual(xj, bs[j], removed: removed))
+        }
+        return solutions
     }
 
     /// Recomputes the residual of the final `x` (the sweep's figure mixes old and new values).

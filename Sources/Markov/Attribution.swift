@@ -45,11 +45,12 @@ extension TransitionCounts {
         }
         let chain = AbsorbingChain(self)
         let rhs = [chain.conversion, chain.conversionValue]
-        let full = try chain.solve(rhs, method: method.chainMethod).map { $0[0] }
+        let fullSolution = try chain.solve(rhs, method: method.chainMethod)
+        let full = fullSolution.map { $0[0] }
         var effects: [(conversion: Double, value: Double)] = []
         for channel in channelNames.indices {
             let removed = states.map { $0.contains(channel: channel) }
-            let without = try chain.solve(rhs, removing: removed, method: method.chainMethod).map { $0[0] }
+            let without = try chain.solve(rhs, removing: removed, startingFrom: fullSolution, method: method.chainMethod).map { $0[0] }
             effects.append((
                 full[0] > 0 ? max(0, 1 - without[0] / full[0]) : 0,
                 full[1] > 0 ? max(0, 1 - without[1] / full[1]) : 0))

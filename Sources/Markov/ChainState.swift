@@ -8,6 +8,11 @@ struct ChainState: Hashable, Sendable {
 
     var count: Int { Int(high >> 48) }
 
+    /// One pre-mixed word for the hasher instead of two (states are hashed for every step counted).
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(low ^ (high &* 0x9E37_79B9_7F4A_7C15))
+    }
+
     init() {}
 
     init(symbols: some Collection<UInt16>) {
@@ -60,28 +65,35 @@ extension StateSemantics {
     /// the path (the whole path when it is shorter than `order`), with consecutive identical windows
     /// collapsed into one: `a > a > b` is `(a,a), (a,b)` at order 2 and `a, b` at order 1.
     func states(of path: some Collection<UInt16>, order: Int) -> [ChainState] {
+        var states: [ChainState] = []
+        forEachState(of: path, order: order) { states.append($0) }
+        return states
+    }
+
+    /// Calls `body` with each state of `states(of:order:)`, in order, without building the array.
+    @inline(__always)
+    func forEachState(of path: some Collection<UInt16>, order: Int, _ body: (ChainState) -> Void) {
         switch self {
         case .history:
-            var states = [ChainState(symbols: [UInt16](repeating: 0, count: order))]
-            states.reserveCapacity(path.count + 1)
-            var current = states[0]
+            var current = ChainState(symbols: repeatElement(UInt16(0), count: order))
+            body(current)
             for channel in path {
                 current = current.appending(channel + 1, order: order)
-                states.append(current)
+                body(current)
             }
-            return states
         case .channelAttribution:
-            let symbols = path.map { $0 + 1 }
-            var states = [ChainState()]
-            if symbols.count <= order {
-                states.append(ChainState(symbols: symbols))
+            body(ChainState())
+            if path.count <= order {
+                body(ChainState(symbols: path.map { $0 + 1 }))
             } else {
-                for start in 0...(symbols.count - order) {
-                    let window = ChainState(symbols: symbols[start..<(start + order)])
-                    if window != states.last { states.append(window) }
+                var window = ChainState(symbols: path.prefix(order).map { $0 + 1 })
+                body(window)
+                for channel in path.dropFirst(order) {
+                    let next = window.appending(channel + 1, order: order)
+                    if next != window { body(next) }
+                    window = next
                 }
             }
-            return states
         }
     }
 

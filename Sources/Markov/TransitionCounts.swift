@@ -12,9 +12,12 @@ public struct TransitionCounts: Sendable {
     private var channelIndex: [String: Int] = [:]
     private(set) var states: [ChainState] = []
     private var stateIndex: [ChainState: Int] = [:]
-    /// `transitions[s][target]`: weight of moving from state `s` to state `target`, or to
-    /// `Self.conversion` / `Self.null`.
-    private(set) var transitions: [[Int32: Double]] = []
+    /// `successors[s]`: the states reached from state `s`, with their weights. A short list searched
+    /// in order (states have a few successors each): counting a step then needs no hashing.
+    private(set) var successors: [[Successor]] = []
+    /// Weight of converting, and of ending without conversion, right after each state.
+    private(set) var conversionWeights: [Double] = []
+    private(set) var nullWeights: [Double] = []
     /// Value of the conversions that happened right after each state.
     private(set) var conversionValues: [Double] = []
     /// Conversions, their total value and nulls over all paths added.
@@ -22,8 +25,13 @@ public struct TransitionCounts: Sendable {
     public private(set) var totalConversionValue = 0.0
     public private(set) var totalNulls = 0.0
 
-    static let conversion: Int32 = -1
-    static let null: Int32 = -2
+    /// A transition out of a state: to `target`, by touching `symbol` (0 when the step is not one
+    /// touch, as from ChannelAttribution's start state to a whole first window).
+    struct Successor: Sendable {
+        var symbol: UInt16
+        var target: Int32
+        var weight: Double
+    }
 
     public init(configuration: MarkovConfiguration = MarkovConfiguration()) throws(MarkovError) {
         try configuration.validate()
@@ -44,7 +52,9 @@ public struct TransitionCounts: Sendable {
     private mutating func stateID(_ state: ChainState) -> Int {
         if let id = stateIndex[state] { return id }
         states.append(state)
-        transitions.append([:])
+        successors.append([])
+        conversionWeights.append(0)
+        nullWeights.append(0)
         conversionValues.append(0)
         stateIndex[state] = states.count - 1
         return states.count - 1
@@ -54,18 +64,31 @@ public struct TransitionCounts: Sendable {
     mutating func add(path: [UInt16], conversions: Double, value: Double, nulls: Double) {
         let weight = conversions + nulls
         guard weight > 0, !path.isEmpty else { return }
-        let chain = configuration.semantics.states(of: path, order: configuration.order)
-        var from = stateID(chain[0])
-        for state in chain.dropFirst() {
-            let to = stateID(state)
-            transitions[from][Int32(to), default: 0] += weight
-            from = to
+        var from = -1
+        configuration.semantics.forEachState(of: path, order: configuration.order) { state in
+            if from < 0 {
+                from = stateID(state)
+                return
+            }
+            // The step's symbol is the new state's last one, except out of a start state whose
+            // successors are whole windows (ChannelAttribution), which are told apart by target.
+            let symbol = states[from].count == 0 ? 0 : state[state.count - 1]
+            if symbol != 0, let k = successors[from].firstIndex(where: { $0.symbol == symbol }) {
+                successors[from][k].weight += weight
+                from = Int(successors[from][k].target)
+                return
+            }
+            let to = Int32(stateID(state))
+            if let k = successors[from].firstIndex(where: { $0.target == to }) {
+                successors[from][k].weight += weight
+            } else {
+                successors[from].append(Successor(symbol: symbol, target: to, weight: weight))
+            }
+            from = Int(to)
         }
-        if conversions > 0 {
-            transitions[from][Self.conversion, default: 0] += conversions
-            conversionValues[from] += value
-        }
-        if nulls > 0 { transitions[from][Self.null, default: 0] += nulls }
+        conversionWeights[from] += conversions
+        conversionValues[from] += value
+        nullWeights[from] += nulls
         totalConversions += conversions
         totalConversionValue += value
         totalNulls += nulls
@@ -101,11 +124,19 @@ public struct TransitionCounts: Sendable {
         let stateMap = other.states.map { state in
             stateID(ChainState(symbols: state.symbols.map { $0 == 0 ? 0 : channelMap[Int($0) - 1] }))
         }
-        for (from, value) in other.conversionValues.enumerated() { conversionValues[stateMap[from]] += value }
-        for (from, row) in other.transitions.enumerated() {
-            for (target, weight) in row {
-                let mapped = target < 0 ? target : Int32(stateMap[Int(target)])
-                transitions[stateMap[from]][mapped, default: 0] += weight
+        for from in other.states.indices {
+            let mappedFrom = stateMap[from]
+            conversionValues[mappedFrom] += other.conversionValues[from]
+            conversionWeights[mappedFrom] += other.conversionWeights[from]
+            nullWeights[mappedFrom] += other.nullWeights[from]
+            for successor in other.successors[from] {
+                let target = Int32(stateMap[Int(successor.target)])
+                let symbol = successor.symbol == 0 ? 0 : channelMap[Int(successor.symbol) - 1]
+                if let k = successors[mappedFrom].firstIndex(where: { $0.target == target }) {
+                    successors[mappedFrom][k].weight += successor.weight
+                } else {
+                    successors[mappedFrom].append(Successor(symbol: symbol, target: target, weight: successor.weight))
+                }
             }
         }
         totalConversions += other.totalConversions

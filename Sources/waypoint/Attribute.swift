@@ -96,17 +96,20 @@ struct Attribute: ParsableCommand {
         var counts = try TransitionCounts(configuration: MarkovConfiguration(order: order, semantics: semantics))
         var heuristics = HeuristicAttribution(halfLife: try halfLifeValue())
         var weighted = WeightedPaths()
+        var readTime = started
         do {
             if let paths {
                 var options = PathTableOptions()
                 options.separator = pathsSeparator.utf8.first!
                 let table = try PathTable.read(path: paths, options: options)
+                readTime = Date()
                 counts.add(table)
                 heuristics.add(table)
                 if bootstrap > 0 { weighted = WeightedPaths(table) }
             } else if let events {
                 let (store, _) = try EventReader.read(path: events, options: try reader.options())
                 let cut = store.journeys(try journeys.options())
+                readTime = Date()
                 counts.add(cut, from: store)
                 heuristics.add(cut, from: store)
                 if bootstrap > 0 { weighted = WeightedPaths(cut, from: store) }
@@ -120,8 +123,9 @@ struct Attribute: ParsableCommand {
         if timings {
             let solved = Date()
             printError(String(
-                format: "timings: read and count %.4f s, solve %.4f s, total %.4f s (%d states)",
-                fitted.timeIntervalSince(started), solved.timeIntervalSince(fitted), solved.timeIntervalSince(started), removal.stateCount))
+                format: "timings: read %.4f s, count %.4f s, solve %.4f s, total %.4f s (%d states)",
+                readTime.timeIntervalSince(started), fitted.timeIntervalSince(readTime), solved.timeIntervalSince(fitted),
+                solved.timeIntervalSince(started), removal.stateCount))
         }
         var intervals: AttributionIntervals?
         if bootstrap > 0 {
