@@ -62,14 +62,10 @@ extension PathTable {
         func fail(_ code: JourneyError.Code, _ message: String, line: Int, offset: Int? = nil) -> JourneyError {
             JourneyError(code, message, at: InputPosition(file: file, line: line, column: offset.map { csv.column(of: $0) }))
         }
-        if let nul = bytes.firstIndex(of: 0) {
-            let line = bytes[..<nul].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
-            throw fail(.invalidText, "NUL byte in the input", line: line, offset: nul)
-        }
-        guard String(validating: bytes, as: UTF8.self) != nil else {
-            var at = 0
-            bytes.withUnsafeBufferPointer { at = BlockParser.findBadBytes($0).first ?? 0 }
+        // One pass finds NUL bytes and bytes that are not UTF-8 (eight ASCII bytes at a time).
+        if let at = bytes.withUnsafeBufferPointer({ BlockParser.findBadBytes($0).first }) {
             let line = bytes[..<at].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            if bytes[at] == 0 { throw fail(.invalidText, "NUL byte in the input", line: line, offset: at) }
             throw fail(.invalidText, "bytes that are not UTF-8; the input must be UTF-8 text", line: line, offset: at)
         }
         guard !csv.atEnd else { throw fail(.emptyInput, "\(file) is empty; expected a header such as path;total_conversions;total_conversion_value;total_null", line: 1) }
@@ -109,11 +105,10 @@ extension PathTable {
             let recordStart = position
             // Fast path: a line without quotes is split on the separator in place. A line with quotes
             // (rare in path files) goes through the RFC 4180 reader, which may span lines.
-            var lineEnd = position
-            var hasQuote = false
-            while lineEnd < n && bytes[lineEnd] != 0x0A {
-                if bytes[lineEnd] == 0x22 { hasQuote = true }
-                lineEnd += 1
+            let (lineEnd, hasQuote) = bytes.withUnsafeBufferPointer { b -> (Int, Bool) in
+                let base = b.baseAddress!
+                let end = memchr(base + position, 0x0A, n - position).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? n
+                return (end, memchr(base + position, 0x22, end - position) != nil)
             }
             fieldRanges.removeAll(keepingCapacity: true)
             if !hasQuote {

@@ -93,9 +93,13 @@ public struct HeuristicAttribution: Sendable {
     /// Credits every converting row of an aggregated-path table (ages in steps).
     public mutating func add(_ paths: PathTable) {
         let ids = paths.channelNames.map { channelID($0) }
-        for row in 0..<paths.count {
-            let path = paths.path(row).map { ids[Int($0)] }
-            let ages = (0..<path.count).map { Double(path.count - 1 - $0) }
+        var path: [Int] = []
+        var ages: [Double] = []
+        for row in 0..<paths.count where paths.conversions[row] > 0 {
+            path.removeAll(keepingCapacity: true)
+            ages.removeAll(keepingCapacity: true)
+            for step in paths.path(row) { path.append(ids[Int(step)]) }
+            for i in 0..<path.count { ages.append(Double(path.count - 1 - i)) }
             add(channels: path, ages: ages, conversions: paths.conversions[row], value: paths.conversionValues[row])
         }
         // Channels that appear only on paths without conversions still get a (zero) row.

@@ -61,7 +61,7 @@ public struct TransitionCounts: Sendable {
     }
 
     /// Adds a path of channel ids (this table's) seen `conversions + nulls` times.
-    mutating func add(path: [UInt16], conversions: Double, value: Double, nulls: Double) {
+    mutating func add(path: some Collection<UInt16>, conversions: Double, value: Double, nulls: Double) {
         let weight = conversions + nulls
         guard weight > 0, !path.isEmpty else { return }
         var from = -1
@@ -99,7 +99,7 @@ public struct TransitionCounts: Sendable {
         let ids = paths.channelNames.map { UInt16(channelID($0)) }
         for row in 0..<paths.count {
             add(
-                path: paths.path(row).map { ids[Int($0)] }, conversions: paths.conversions[row],
+                path: paths.path(row).lazy.map { ids[Int($0)] }, conversions: paths.conversions[row],
                 value: paths.conversionValues[row], nulls: paths.nulls[row])
         }
     }
