@@ -39,6 +39,28 @@ public struct TransitionCounts: Sendable {
         _ = stateID(configuration.semantics.states(of: [UInt16](), order: configuration.order)[0])
     }
 
+    /// Rebuilds counts from their saved columns (`MarkovModelV1`).
+    init(
+        configuration: MarkovConfiguration, channelNames: [String], states: [ChainState], successors: [[Successor]],
+        conversionWeights: [Double], conversionValues: [Double], nullWeights: [Double],
+        totals: (conversions: Double, value: Double, nulls: Double)
+    ) throws(MarkovError) {
+        try configuration.validate()
+        self.configuration = configuration
+        for name in channelNames { _ = channelID(name) }
+        guard self.channelNames.count == channelNames.count else {
+            throw MarkovError(.incompatible, "model file names a channel twice")
+        }
+        self.states = states
+        for (i, state) in states.enumerated() { stateIndex[state] = i }
+        guard stateIndex.count == states.count else { throw MarkovError(.incompatible, "model file lists a state twice") }
+        self.successors = successors
+        self.conversionWeights = conversionWeights
+        self.conversionValues = conversionValues
+        self.nullWeights = nullWeights
+        (totalConversions, totalConversionValue, totalNulls) = totals
+    }
+
     /// Number of distinct states observed, the start state included.
     public var stateCount: Int { states.count }
 
@@ -92,6 +114,13 @@ public struct TransitionCounts: Sendable {
         totalConversions += conversions
         totalConversionValue += value
         totalNulls += nulls
+    }
+
+    /// The state a path of this table's channel ids ends in, or nil when it was never observed.
+    func finalState(of path: some Collection<UInt16>) -> Int? {
+        var last: ChainState?
+        configuration.semantics.forEachState(of: path, order: configuration.order) { last = $0 }
+        return last.flatMap { stateIndex[$0] }
     }
 
     /// Adds every path of an aggregated-path table.

@@ -36,7 +36,7 @@ struct Waypoint: ParsableCommand {
               waypoint events summarize datasets/sample/events.csv
             """,
         version: version,
-        subcommands: [Events.self, Attribute.self]
+        subcommands: [Events.self, Train.self, Evaluate.self, Attribute.self]
     )
 }
 

@@ -203,3 +203,36 @@ struct CLI {
         #expect(negative.stderr.contains("negative"))
     }
 }
+
+@Suite struct TrainMarkovCLITests {
+    @Test func trainThenEvaluate() throws {
+        var log = "customer_id,timestamp,channel,event\n"
+        for c in 0..<60 {
+            let channels = c % 2 == 0 ? ["email", "web", "web"] : ["app", "store"]
+            for (k, channel) in channels.enumerated() {
+                log += "c\(c),2024-01-\(String(format: "%02d", 1 + k))T10:00:00Z,\(channel),\(k == channels.count - 1 && c % 3 == 0 ? "purchase" : "view")\n"
+            }
+        }
+        let events = try CLI.temporaryFile(log)
+        let model = FileManager.default.temporaryDirectory.appendingPathComponent("m-\(UUID().uuidString).json").path
+        let dot = FileManager.default.temporaryDirectory.appendingPathComponent("m-\(UUID().uuidString).dot").path
+        let train = try CLI.run(["train", "markov", "--events", events, "--out", model, "--order", "2", "--dot", dot, "--timeout", "none"])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("order        2"))
+        #expect(FileManager.default.fileExists(atPath: model))
+        #expect(try String(contentsOfFile: dot, encoding: .utf8).hasPrefix("digraph"))
+        let evaluate = try CLI.run(["evaluate", "markov", "--model", model, "--events", events, "--format", "json", "--timeout", "none"])
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        let object = try #require(JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any])
+        let next = try #require(object["next_channel"] as? [String: Any])
+        // email → web → web and app → store are deterministic after the first touch: every
+        // prediction is right.
+        #expect(next["top1Accuracy"] as? Double == 1)
+        #expect((next["predictions"] as? Int) == 30 * 2 + 30 * 1)
+        let badOrder = try CLI.run(["train", "markov", "--events", events, "--out", model, "--order", "9"])
+        #expect(badOrder.stderr.contains("--order must be 1...6 or auto"))
+        let missing = try CLI.run(["evaluate", "markov", "--model", "/nonexistent.json", "--events", events])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("cannot load"))
+    }
+}

@@ -1,0 +1,59 @@
+import Journeys
+
+/// How well the chain's conversion probability separates converted from lapsed journeys.
+public struct ConversionEvaluation: Sendable, Codable {
+    /// Completed journeys scored (converted + lapsed).
+    public var journeys: Int
+    public var converted: Int
+    /// Journeys whose final state the chain never saw; scored with the start state's probability.
+    public var unseenStates: Int
+    /// Area under the ROC curve, ties counted as one half (Mann–Whitney with midranks); nil unless
+    /// both converted and lapsed journeys are present.
+    public var rocAUC: Double?
+}
+
+extension TransitionCounts {
+    /// Scores each completed journey by P(conversion) from the chain state after its last touch and
+    /// measures the ROC AUC against how it ended. Censored journeys are left out.
+    public func evaluateConversion(_ journeys: [Journey], in store: EventStore) throws(MarkovError) -> ConversionEvaluation {
+        let x = try AbsorbingChain(self).conversionProbabilities()
+        let ids = store.channelNames.map { channelIndexIfKnown($0) }
+        var scores: [(score: Double, positive: Bool)] = []
+        var unseen = 0
+        for journey in journeys where journey.outcome != .censored {
+            let path = journey.events.map { ids[Int(store.channels[$0])] }
+            var score = x[0]
+            if path.allSatisfy({ $0 != nil }), let state = finalState(of: path.map { $0! }) {
+                score = x[state]
+            } else {
+                unseen += 1
+            }
+            scores.append((score, journey.outcome == .converted))
+        }
+        return ConversionEvaluation(
+            journeys: scores.count, converted: scores.filter(\.positive).count, unseenStates: unseen,
+            rocAUC: { let auc = rocAUC(scores); return auc.isNaN ? nil : auc }())
+    }
+
+    private func channelIndexIfKnown(_ name: String) -> UInt16? {
+        channelNames.firstIndex(of: name).map { UInt16($0) }
+    }
+}
+
+/// ROC AUC by ranks: (sum of positive ranks − P(P+1)/2) / (P·N), midranks for ties. NaN without both classes.
+func rocAUC(_ scores: [(score: Double, positive: Bool)]) -> Double {
+    let sorted = scores.sorted { $0.score < $1.score }
+    let positives = Double(sorted.filter(\.positive).count)
+    let negatives = Double(sorted.count) - positives
+    guard positives > 0, negatives > 0 else { return .nan }
+    var rankSum = 0.0
+    var i = 0
+    while i < sorted.count {
+        var j = i
+        while j < sorted.count && sorted[j].score == sorted[i].score { j += 1 }
+        let midrank = Double(i + j + 1) / 2  // ranks i+1 ... j
+        for k in i..<j where sorted[k].positive { rankSum += midrank }
+        i = j
+    }
+    return (rankSum - positives * (positives + 1) / 2) / (positives * negatives)
+}
