@@ -55,7 +55,7 @@ struct TrainMarkov: ParsableCommand {
     @Option(help: "Also write the journey map as Graphviz DOT here.")
     var dot: String?
 
-    @Option(help: "Leave edges below this probability out of the journey map.")
+    @Option(help: "Leave edges between states below this probability out of the journey map (edges to conversion and null are always drawn).")
     var dotMinimumProbability: Double = 0.02
 
     @OptionGroup(title: "Reading --events") var reader: ReaderArguments

@@ -98,8 +98,10 @@ import Testing
         #expect(dot.contains("-> conversion [label=\"0.67\""))
         #expect(dot.contains("-> null [label=\"0.33\""))
         #expect(dot.contains("style=dashed"))
-        // Edges below the threshold are left out.
-        #expect(!c.journeyMap(minimumProbability: 0.6).contains("-> null"))
+        // State-to-state edges below the threshold are left out; conversion and null edges stay.
+        let sparse = c.journeyMap(minimumProbability: 0.6)
+        #expect(!sparse.contains("n0 -> n1"))
+        #expect(sparse.contains("-> null [label=\"0.33\""))
     }
 }
 
