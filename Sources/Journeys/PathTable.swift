@@ -59,26 +59,28 @@ extension PathTable {
 
     static func parse(_ bytes: [UInt8], file: String, options: PathTableOptions) throws(JourneyError) -> PathTable {
         var csv = SimpleCSV(bytes: bytes, separator: options.separator)
-        func fail(_ code: JourneyError.Code, _ message: String, line: Int, offset: Int? = nil) -> JourneyError {
-            JourneyError(code, message, at: InputPosition(file: file, line: line, column: offset.map { csv.column(of: $0) }))
+        let locator = csv
+        // Captures nothing mutable: row handling below pays no dynamic exclusivity checks.
+        let fail = { (code: JourneyError.Code, message: String, line: Int, offset: Int?) -> JourneyError in
+            JourneyError(code, message, at: InputPosition(file: file, line: line, column: offset.map { locator.column(of: $0) }))
         }
         // One pass finds NUL bytes and bytes that are not UTF-8 (eight ASCII bytes at a time).
         if let at = bytes.withUnsafeBufferPointer({ BlockParser.findBadBytes($0).first }) {
             let line = bytes[..<at].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
-            if bytes[at] == 0 { throw fail(.invalidText, "NUL byte in the input", line: line, offset: at) }
-            throw fail(.invalidText, "bytes that are not UTF-8; the input must be UTF-8 text", line: line, offset: at)
+            if bytes[at] == 0 { throw fail(.invalidText, "NUL byte in the input", line, at) }
+            throw fail(.invalidText, "bytes that are not UTF-8; the input must be UTF-8 text", line, at)
         }
-        guard !csv.atEnd else { throw fail(.emptyInput, "\(file) is empty; expected a header such as path;total_conversions;total_conversion_value;total_null", line: 1) }
+        guard !csv.atEnd else { throw fail(.emptyInput, "\(file) is empty; expected a header such as path;total_conversions;total_conversion_value;total_null", 1, nil) }
         let header: [String]
         switch csv.record() {
         case .success(let fields): header = fields.map { String(decoding: $0, as: UTF8.self).trimmingSpaces() }
-        case .failure(let f): throw fail(.malformedQuoting, f.message, line: 1, offset: f.offset)
+        case .failure(let f): throw fail(.malformedQuoting, f.message, 1, f.offset)
         }
         func column(_ name: String, required: Bool) throws(JourneyError) -> Int? {
             let found = header.firstIndex(of: name)
             if found == nil && required {
                 let sep = Character(Unicode.Scalar(options.separator))
-                throw fail(.missingColumn, "required column '\(name)' not in the header (separator '\(sep)'); found \(header.map { "'\($0)'" }.joined(separator: ", "))", line: 1)
+                throw fail(.missingColumn, "required column '\(name)' not in the header (separator '\(sep)'); found \(header.map { "'\($0)'" }.joined(separator: ", "))", 1, nil)
             }
             return found
         }
@@ -87,114 +89,86 @@ extension PathTable {
         let valueColumn = try column(options.conversionValueColumn, required: false)
         let nullsColumn = try column(options.nullsColumn, required: false)
 
-        var channels = InternTable()
-        var offsets = [0]
-        var steps: [UInt16] = []
-        var conversions: [Double] = []
-        var values: [Double] = []
-        var nulls: [Double] = []
-        let stepSeparator = Array(options.stepSeparator.utf8)
+        var rows = PathRows()
+        let context = PathRows.Context(
+            fieldCount: header.count, pathColumn: pathColumn, conversionsColumn: conversionsColumn,
+            valueColumn: valueColumn, nullsColumn: nullsColumn, options: options,
+            stepSeparator: Array(options.stepSeparator.utf8), fail: fail)
         var fieldRanges: [Range<Int>] = []
-        var parts: [Range<Int>] = []
-        var decodedFields: [[UInt8]] = []
+        var fieldStarts: [Int] = []
         var position = csv.position
         var lineNumber = csv.line + 1
         let n = bytes.count
+
         while position < n {
             let line = lineNumber
             let recordStart = position
             // Fast path: a line without quotes is split on the separator in place. A line with quotes
             // (rare in path files) goes through the RFC 4180 reader, which may span lines.
-            let (lineEnd, hasQuote) = bytes.withUnsafeBufferPointer { b -> (Int, Bool) in
+            let quoted: Bool = try bytes.withUnsafeBufferPointer { (b) throws(JourneyError) -> Bool in
                 let base = b.baseAddress!
-                let end = memchr(base + position, 0x0A, n - position).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? n
-                return (end, memchr(base + position, 0x22, end - position) != nil)
-            }
-            fieldRanges.removeAll(keepingCapacity: true)
-            if !hasQuote {
+                let lineEnd = memchr(base + position, 0x0A, n - position).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? n
+                if memchr(base + position, 0x22, lineEnd - position) != nil { return true }
                 var contentEnd = lineEnd
-                if contentEnd > position && bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+                if contentEnd > position && b[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+                fieldRanges.removeAll(keepingCapacity: true)
+                fieldStarts.removeAll(keepingCapacity: true)
                 var fieldStart = position
-                for k in position..<contentEnd where bytes[k] == options.separator {
-                    fieldRanges.append(fieldStart..<k)
-                    fieldStart = k + 1
+                var k = position
+                while k < contentEnd {
+                    if let hit = memchr(base + k, Int32(options.separator), contentEnd - k) {
+                        let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                        fieldRanges.append(fieldStart..<at)
+                        fieldStarts.append(fieldStart)
+                        fieldStart = at + 1
+                        k = at + 1
+                    } else {
+                        break
+                    }
                 }
                 fieldRanges.append(fieldStart..<contentEnd)
+                fieldStarts.append(fieldStart)
                 position = min(lineEnd + 1, n)
                 lineNumber += 1
-            } else {
-                csv.position = position
-                csv.line = lineNumber - 1
-                switch csv.record() {
-                case .success(let f): decodedFields = f
-                case .failure(let f): throw fail(.malformedQuoting, f.message, line: line, offset: f.offset)
-                }
-                // Decoded fields live in `decodedFields`; mark them with empty ranges at their starts.
-                fieldRanges = csv.fieldStarts.map { $0..<$0 }
-                position = csv.position
-                lineNumber = csv.line + 1
+                try rows.add(b, fieldRanges, fieldStarts, line: line, recordStart: recordStart, context: context)
+                return false
             }
-            func field(_ k: Int) -> ArraySlice<UInt8> {
-                hasQuote ? decodedFields[k][...] : bytes[fieldRanges[k]]
+            guard quoted else { continue }
+            csv.position = position
+            csv.line = lineNumber - 1
+            let decoded: [[UInt8]]
+            switch csv.record() {
+            case .success(let f): decoded = f
+            case .failure(let f): throw fail(.malformedQuoting, f.message, line, f.offset)
             }
-            if fieldRanges.count == 1 && field(0).isEmpty { continue }  // blank line
-            guard fieldRanges.count == header.count else {
-                throw fail(.wrongFieldCount, "expected \(header.count) fields as in the header, found \(fieldRanges.count)", line: line, offset: recordStart)
+            position = csv.position
+            lineNumber = csv.line + 1
+            // Decoded fields side by side in one buffer; their file offsets for messages.
+            var joined: [UInt8] = []
+            var ranges: [Range<Int>] = []
+            for field in decoded {
+                ranges.append(joined.count..<(joined.count + field.count))
+                joined.append(contentsOf: field)
             }
-            func number(_ column: Int?, _ name: String) throws(JourneyError) -> Double {
-                guard let column else { return 0 }
-                let text = field(column)
-                guard let value = text.withUnsafeBufferPointer({ NumberParser.parseDouble($0) }) else {
-                    throw fail(.invalidNumber, "'\(name)' is '\(String(decoding: text, as: UTF8.self))', not a finite number", line: line, offset: fieldRanges[column].lowerBound)
-                }
-                guard value >= 0 else { throw fail(.invalidNumber, "'\(name)' is \(value); counts and values cannot be negative", line: line, offset: fieldRanges[column].lowerBound) }
-                return value
+            let starts = csv.fieldStarts
+            try joined.withUnsafeBufferPointer { (d) throws(JourneyError) in
+                try rows.add(d, ranges, starts, line: line, recordStart: recordStart, context: context)
             }
-            let converted = try number(conversionsColumn, options.conversionsColumn)
-            let value = try number(valueColumn, options.conversionValueColumn)
-            let null = try number(nullsColumn, options.nullsColumn)
-            if value > 0 && converted == 0 {
-                throw fail(.invalidPath, "conversion value \(value) on a path with 0 conversions", line: line, offset: valueColumn.map { fieldRanges[$0].lowerBound })
-            }
-            if converted == 0 && null == 0 {
-                throw fail(.invalidPath, "path has 0 conversions and 0 nulls; it carries no information, remove it", line: line, offset: fieldRanges[conversionsColumn].lowerBound)
-            }
-            let text = field(pathColumn)
-            stepRanges(text, by: stepSeparator, into: &parts)
-            if parts.count == 1 && parts[0].isEmpty {
-                throw fail(.invalidPath, "path is empty", line: line, offset: fieldRanges[pathColumn].lowerBound)
-            }
-            for part in parts {
-                guard !part.isEmpty else {
-                    throw fail(.invalidPath, "path '\(String(decoding: text, as: UTF8.self))' has an empty step; steps are joined by '\(options.stepSeparator)'", line: line, offset: fieldRanges[pathColumn].lowerBound)
-                }
-                let step = text[part]
-                // Every reserved name starts with "(": only those steps need the String check.
-                if step.first == UInt8(ascii: "("), case let name = String(decoding: step, as: UTF8.self), reservedNames.contains(name) {
-                    throw fail(.invalidPath, "step '\(name)' uses a reserved state name (\(reservedNames.sorted().joined(separator: ", ")))", line: line, offset: fieldRanges[pathColumn].lowerBound)
-                }
-                let id = step.withUnsafeBufferPointer { channels.intern($0) }
-                guard id < Int(UInt16.max) else { throw fail(.tooManyDistinct, "more than 65,535 distinct channels", line: line, offset: fieldRanges[pathColumn].lowerBound) }
-                steps.append(UInt16(id))
-            }
-            offsets.append(steps.count)
-            conversions.append(converted)
-            values.append(value)
-            nulls.append(null)
         }
-        guard !conversions.isEmpty else { throw fail(.emptyInput, "\(file) has a header but no paths", line: 2) }
+        guard !rows.conversions.isEmpty else { throw fail(.emptyInput, "\(file) has a header but no paths", 2, nil) }
         return PathTable(
-            channelNames: InternedStrings(channels), pathOffsets: offsets, steps: steps, conversions: conversions,
-            conversionValues: values, nulls: nulls)
+            channelNames: InternedStrings(rows.channels), pathOffsets: rows.offsets, steps: rows.steps,
+            conversions: rows.conversions, conversionValues: rows.values, nulls: rows.nulls)
     }
 
     /// The ranges of the parts of `text` between `separator`s, spaces and tabs around each trimmed.
-    private static func stepRanges(_ text: ArraySlice<UInt8>, by separator: [UInt8], into parts: inout [Range<Int>]) {
+    fileprivate static func stepRanges(_ text: UnsafeBufferPointer<UInt8>, by separator: [UInt8], into parts: inout [Range<Int>]) {
         parts.removeAll(keepingCapacity: true)
-        var start = text.startIndex
-        var i = text.startIndex
-        while !separator.isEmpty && i <= text.endIndex - separator.count {
-            if text[i] == separator[0] && text[i..<(i + separator.count)].elementsEqual(separator) {
+        var start = 0
+        var i = 0
+        let count = text.count
+        while !separator.isEmpty && i <= count - separator.count {
+            if text[i] == separator[0] && (separator.count == 1 || text[i..<(i + separator.count)].elementsEqual(separator)) {
                 parts.append(trimmed(text, start..<i))
                 i += separator.count
                 start = i
@@ -202,14 +176,88 @@ extension PathTable {
                 i += 1
             }
         }
-        parts.append(trimmed(text, start..<text.endIndex))
+        parts.append(trimmed(text, start..<count))
     }
 
-    private static func trimmed(_ text: ArraySlice<UInt8>, _ range: Range<Int>) -> Range<Int> {
+    private static func trimmed(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
         var low = range.lowerBound
         var high = range.upperBound
         while low < high && (text[low] == 0x20 || text[low] == 0x09) { low += 1 }
         while high > low && (text[high - 1] == 0x20 || text[high - 1] == 0x09) { high -= 1 }
         return low..<high
+    }
+}
+
+/// The columns of a path table being read, and the row check that fills them.
+private struct PathRows {
+    struct Context {
+        var fieldCount: Int
+        var pathColumn: Int
+        var conversionsColumn: Int
+        var valueColumn: Int?
+        var nullsColumn: Int?
+        var options: PathTableOptions
+        var stepSeparator: [UInt8]
+        var fail: (JourneyError.Code, String, Int, Int?) -> JourneyError
+    }
+
+    var channels = InternTable()
+    var offsets = [0]
+    var steps: [UInt16] = []
+    var conversions: [Double] = []
+    var values: [Double] = []
+    var nulls: [Double] = []
+    var parts: [Range<Int>] = []
+
+    /// Checks and stores one row whose fields are `ranges` of `b` (`starts`: their file offsets).
+    mutating func add(
+    _ b: UnsafeBufferPointer<UInt8>, _ ranges: [Range<Int>], _ starts: [Int], line: Int, recordStart: Int, context: Context
+    ) throws(JourneyError) {
+    let fail = context.fail
+    let options = context.options
+        if ranges.count == 1 && ranges[0].isEmpty { return }  // blank line
+        guard ranges.count == context.fieldCount else {
+            throw fail(.wrongFieldCount, "expected \(context.fieldCount) fields as in the header, found \(ranges.count)", line, recordStart)
+        }
+        func number(_ column: Int?, _ name: String) throws(JourneyError) -> Double {
+            guard let column else { return 0 }
+            let text = UnsafeBufferPointer(rebasing: b[ranges[column]])
+            guard let value = NumberParser.parseDouble(text) else {
+                throw fail(.invalidNumber, "'\(name)' is '\(String(decoding: text, as: UTF8.self))', not a finite number", line, starts[column])
+            }
+            guard value >= 0 else { throw fail(.invalidNumber, "'\(name)' is \(value); counts and values cannot be negative", line, starts[column]) }
+            return value
+        }
+        let converted = try number(context.conversionsColumn, options.conversionsColumn)
+        let value = try number(context.valueColumn, options.conversionValueColumn)
+        let null = try number(context.nullsColumn, options.nullsColumn)
+        if value > 0 && converted == 0 {
+            throw fail(.invalidPath, "conversion value \(value) on a path with 0 conversions", line, context.valueColumn.map { starts[$0] })
+        }
+        if converted == 0 && null == 0 {
+            throw fail(.invalidPath, "path has 0 conversions and 0 nulls; it carries no information, remove it", line, starts[context.conversionsColumn])
+        }
+        let text = UnsafeBufferPointer(rebasing: b[ranges[context.pathColumn]])
+        PathTable.stepRanges(text, by: context.stepSeparator, into: &parts)
+        if parts.count == 1 && parts[0].isEmpty {
+            throw fail(.invalidPath, "path is empty", line, starts[context.pathColumn])
+        }
+        for part in parts {
+            guard !part.isEmpty else {
+                throw fail(.invalidPath, "path '\(String(decoding: text, as: UTF8.self))' has an empty step; steps are joined by '\(options.stepSeparator)'", line, starts[context.pathColumn])
+            }
+            let step = UnsafeBufferPointer(rebasing: text[part])
+            // Every reserved name starts with "(": only those steps need the String check.
+            if step[0] == UInt8(ascii: "("), case let name = String(decoding: step, as: UTF8.self), PathTable.reservedNames.contains(name) {
+                throw fail(.invalidPath, "step '\(name)' uses a reserved state name (\(PathTable.reservedNames.sorted().joined(separator: ", ")))", line, starts[context.pathColumn])
+            }
+            let id = channels.intern(step)
+            guard id < Int(UInt16.max) else { throw fail(.tooManyDistinct, "more than 65,535 distinct channels", line, starts[context.pathColumn]) }
+            steps.append(UInt16(id))
+        }
+        offsets.append(steps.count)
+        conversions.append(converted)
+        values.append(value)
+        nulls.append(null)
     }
 }
