@@ -1,3 +1,5 @@
+import Dispatch
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -52,8 +54,9 @@ extension PathTable {
     ///   conversions, or a row whose counts are all zero.
     public static func read(path: String, options: PathTableOptions = PathTableOptions()) throws(JourneyError) -> PathTable {
         let input = try ByteInput(path: path)
-        var bytes: [UInt8] = []
-        while !input.atEnd { bytes = try input.read(after: bytes[...], count: 1 << 22) }
+        // One read of the whole file when its size is known; doubling reads otherwise.
+        var bytes = try input.read(after: [], count: (input.fileSize ?? 0) + (1 << 16))
+        while !input.atEnd { bytes = try input.read(after: bytes[...], count: max(bytes.count, 1 << 22)) }
         return try parse(bytes, file: input.name, options: options)
     }
 
@@ -61,7 +64,7 @@ extension PathTable {
         var csv = SimpleCSV(bytes: bytes, separator: options.separator)
         let locator = csv
         // Captures nothing mutable: row handling below pays no dynamic exclusivity checks.
-        let fail = { (code: JourneyError.Code, message: String, line: Int, offset: Int?) -> JourneyError in
+        let fail = { @Sendable (code: JourneyError.Code, message: String, line: Int, offset: Int?) -> JourneyError in
             JourneyError(code, message, at: InputPosition(file: file, line: line, column: offset.map { locator.column(of: $0) }))
         }
         // One pass finds NUL bytes and bytes that are not UTF-8 (eight ASCII bytes at a time).
@@ -89,16 +92,57 @@ extension PathTable {
         let valueColumn = try column(options.conversionValueColumn, required: false)
         let nullsColumn = try column(options.nullsColumn, required: false)
 
-        var rows = PathRows()
         let context = PathRows.Context(
             fieldCount: header.count, pathColumn: pathColumn, conversionsColumn: conversionsColumn,
             valueColumn: valueColumn, nullsColumn: nullsColumn, options: options,
             stepSeparator: Array(options.stepSeparator.utf8), fail: fail)
+        // Two halves on two threads when the file has no quotes (a quoted field may hold a line feed,
+        // so only then is every line feed a row boundary); the halves merge in file order.
+        let headerEnd = csv.position
+        let headerLines = csv.line
+        var split = bytes.count
+        let quoteFree = bytes.withUnsafeBufferPointer { memchr($0.baseAddress! + headerEnd, 0x22, $0.count - headerEnd) == nil }
+        if quoteFree && bytes.count - headerEnd > 1 << 20, let lf = bytes[((headerEnd + bytes.count) / 2)...].firstIndex(of: 0x0A) {
+            split = lf + 1
+        }
+        let linesBeforeSplit = headerLines + bytes[headerEnd..<split].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        let shards = [(headerEnd, split, headerLines + 1), (split, bytes.count, linesBeforeSplit + 1)].filter { $0.0 < $0.1 }
+        let results = Slots<Result<PathRows, JourneyError>>(count: shards.count)
+        let work = { @Sendable (k: Int) in
+            results.set(k, Result { () throws(JourneyError) in
+                try readRows(bytes, from: shards[k].0, to: shards[k].1, firstLine: shards[k].2, csv: locator, context: context)
+            })
+        }
+        if shards.count > 1 {
+            DispatchQueue.concurrentPerform(iterations: shards.count, execute: work)
+        } else if shards.count == 1 {
+            work(0)
+        }
+        var rows = PathRows()
+        for k in shards.indices {
+            switch results.values[k]! {
+            case .success(let shard): rows.append(shard)
+            case .failure(let error): throw error
+            }
+        }
+        guard !rows.conversions.isEmpty else { throw fail(.emptyInput, "\(file) has a header but no paths", 2, nil) }
+        return PathTable(
+            channelNames: InternedStrings(rows.channels), pathOffsets: rows.offsets, steps: rows.steps,
+            conversions: rows.conversions, conversionValues: rows.values, nulls: rows.nulls)
+    }
+
+    /// Reads the rows in `from ..< to` (whole lines; `firstLine` is the line number of `from`).
+    fileprivate static func readRows(
+        _ bytes: [UInt8], from start: Int, to n: Int, firstLine: Int, csv locator: SimpleCSV, context: PathRows.Context
+    ) throws(JourneyError) -> PathRows {
+        var rows = PathRows()
+        var csv = locator
+        let options = context.options
+        let fail = context.fail
         var fieldRanges: [Range<Int>] = []
         var fieldStarts: [Int] = []
-        var position = csv.position
-        var lineNumber = csv.line + 1
-        let n = bytes.count
+        var position = start
+        var lineNumber = firstLine
 
         while position < n {
             let line = lineNumber
@@ -155,10 +199,7 @@ extension PathTable {
                 try rows.add(d, ranges, starts, line: line, recordStart: recordStart, context: context)
             }
         }
-        guard !rows.conversions.isEmpty else { throw fail(.emptyInput, "\(file) has a header but no paths", 2, nil) }
-        return PathTable(
-            channelNames: InternedStrings(rows.channels), pathOffsets: rows.offsets, steps: rows.steps,
-            conversions: rows.conversions, conversionValues: rows.values, nulls: rows.nulls)
+        return rows
     }
 
     /// The ranges of the parts of `text` between `separator`s, spaces and tabs around each trimmed.
@@ -189,8 +230,8 @@ extension PathTable {
 }
 
 /// The columns of a path table being read, and the row check that fills them.
-private struct PathRows {
-    struct Context {
+private struct PathRows: Sendable {
+    struct Context: Sendable {
         var fieldCount: Int
         var pathColumn: Int
         var conversionsColumn: Int
@@ -198,7 +239,7 @@ private struct PathRows {
         var nullsColumn: Int?
         var options: PathTableOptions
         var stepSeparator: [UInt8]
-        var fail: (JourneyError.Code, String, Int, Int?) -> JourneyError
+        var fail: @Sendable (JourneyError.Code, String, Int, Int?) -> JourneyError
     }
 
     var channels = InternTable()
@@ -208,6 +249,20 @@ private struct PathRows {
     var values: [Double] = []
     var nulls: [Double] = []
     var parts: [Range<Int>] = []
+
+    /// Appends `other` (the rows after these), renumbering its channels into this table.
+    mutating func append(_ other: PathRows) {
+        var map: [UInt16] = []
+        for id in 0..<other.channels.count {
+            map.append(UInt16(other.channels.withKey(id) { channels.intern($0) }))
+        }
+        let base = steps.count
+        steps.append(contentsOf: other.steps.lazy.map { map[Int($0)] })
+        offsets.append(contentsOf: other.offsets.dropFirst().lazy.map { $0 + base })
+        conversions.append(contentsOf: other.conversions)
+        values.append(contentsOf: other.values)
+        nulls.append(contentsOf: other.nulls)
+    }
 
     /// Checks and stores one row whose fields are `ranges` of `b` (`starts`: their file offsets).
     mutating func add(

@@ -1,3 +1,6 @@
+import Dispatch
+import Journeys
+
 /// Credit for conversions, per channel, by the Markov removal effect.
 public struct RemovalAttribution: Sendable {
     /// One channel's credit.
@@ -47,10 +50,19 @@ extension TransitionCounts {
         let rhs = [chain.conversion, chain.conversionValue]
         let fullSolution = try chain.solve(rhs, method: method.chainMethod)
         let full = fullSolution.map { $0[0] }
+        // One independent solve per channel: spread over the cores.
+        let solves = Slots<Result<[Double], MarkovError>>(count: channelNames.count)
+        let states = self.states
+        DispatchQueue.concurrentPerform(iterations: channelNames.count) { channel in
+            let removed = states.map { $0.contains(channel: channel) }
+            solves.set(channel, Result { () throws(MarkovError) in
+                try chain.solve(rhs, removing: removed, startingFrom: fullSolution, method: method.chainMethod).map { $0[0] }
+            })
+        }
+        let results = solves.values
         var effects: [(conversion: Double, value: Double)] = []
         for channel in channelNames.indices {
-            let removed = states.map { $0.contains(channel: channel) }
-            let without = try chain.solve(rhs, removing: removed, startingFrom: fullSolution, method: method.chainMethod).map { $0[0] }
+            let without = try results[channel]!.get()
             effects.append((
                 full[0] > 0 ? max(0, 1 - without[0] / full[0]) : 0,
                 full[1] > 0 ? max(0, 1 - without[1] / full[1]) : 0))

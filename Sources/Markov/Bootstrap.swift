@@ -95,7 +95,7 @@ extension WeightedPaths {
         guard replicates >= 2, level > 0, level < 1 else {
             throw MarkovError(.invalidConfiguration, "bootstrap needs at least 2 replicates and a level in (0, 1)")
         }
-        let results = UncheckedResults(count: replicates)
+        let results = Slots<Result<RemovalAttribution, MarkovError>>(count: replicates)
         let box = UncheckedPaths(paths: self)
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, replicates))) { worker in
             let stride = max(1, min(threads, replicates))
@@ -141,29 +141,7 @@ extension WeightedPaths {
     }
 }
 
-/// Results written by index from worker threads (each index by one worker only).
-private final class UncheckedResults: @unchecked Sendable {
-    private(set) var values: [Result<RemovalAttribution, MarkovError>?]
-    private let lock = NSLockLike()
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ value: Result<RemovalAttribution, MarkovError>) {
-        lock.withLock { values[i] = value }
-    }
-}
-
 private struct UncheckedPaths: @unchecked Sendable { let paths: WeightedPaths }
-
-/// A pthread mutex (Foundation-free).
-private final class NSLockLike: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func withLock<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return body()
-    }
-}
 
 /// SplitMix64: a small, fast, seedable generator (Steele, Lea & Flood 2014).
 struct SplitMix64: RandomNumberGenerator {

@@ -1,3 +1,4 @@
+import Dispatch
 import Journeys
 
 /// Weighted transition counts between chain states, with conversion and null as absorbing targets.
@@ -123,10 +124,45 @@ public struct TransitionCounts: Sendable {
         return last.flatMap { stateIndex[$0] }
     }
 
-    /// Adds every path of an aggregated-path table.
-    public mutating func add(_ paths: PathTable) {
+    /// Adds every path of an aggregated-path table, counting `threads` shards of rows in parallel
+    /// and merging them (counts are additive).
+    public mutating func add(_ paths: PathTable, threads: Int = systemCoreCount()) {
+        let shards = paths.count < 50_000 ? 1 : max(1, threads)
+        if shards == 1 {
+            add(paths, rows: 0..<paths.count)
+            return
+        }
+        let parts = Slots<TransitionCounts>(count: shards)
+        let empty = emptyCopy()
+        DispatchQueue.concurrentPerform(iterations: shards) { k in
+            var counts = empty
+            counts.add(paths, rows: (paths.count * k / shards)..<(paths.count * (k + 1) / shards))
+            parts.set(k, counts)
+        }
+        for part in parts.values { mergeCounts(part!) }  // every slot is set; same configuration by construction
+    }
+
+    /// Counts with this configuration and nothing added.
+    private func emptyCopy() -> TransitionCounts {
+        var copy = self
+        copy.channelNames = []
+        copy.channelIndex = [:]
+        copy.states = []
+        copy.stateIndex = [:]
+        copy.successors = []
+        copy.conversionWeights = []
+        copy.nullWeights = []
+        copy.conversionValues = []
+        copy.totalConversions = 0
+        copy.totalConversionValue = 0
+        copy.totalNulls = 0
+        copy.configuration.semantics.forEachState(of: [UInt16](), order: configuration.order) { _ = copy.stateID($0) }
+        return copy
+    }
+
+    private mutating func add(_ paths: PathTable, rows: Range<Int>) {
         let ids = paths.channelNames.map { UInt16(channelID($0)) }
-        for row in 0..<paths.count {
+        for row in rows {
             add(
                 path: paths.path(row).lazy.map { ids[Int($0)] }, conversions: paths.conversions[row],
                 value: paths.conversionValues[row], nulls: paths.nulls[row])
@@ -149,6 +185,11 @@ public struct TransitionCounts: Sendable {
         guard other.configuration == configuration else {
             throw MarkovError(.incompatible, "cannot merge counts of \(other.configuration) into \(configuration)")
         }
+        mergeCounts(other)
+    }
+
+    /// `merge` after its configuration check.
+    private mutating func mergeCounts(_ other: TransitionCounts) {
         let channelMap = other.channelNames.map { UInt16(channelID($0) + 1) }
         let stateMap = other.states.map { state in
             stateID(ChainState(symbols: state.symbols.map { $0 == 0 ? 0 : channelMap[Int($0) - 1] }))

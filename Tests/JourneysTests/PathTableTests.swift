@@ -163,3 +163,58 @@ private func expectPathError(
         if let error { expectError(error, .invalidText, file: path, line: 3, column: 2, messageContains: ["UTF-8"]) }
     }
 }
+
+/// Files over 1 MiB without quotes are read in two halves on two threads; the table must be the one
+/// a row-by-row read gives, and errors in the second half must name their own line.
+@Suite struct PathTableShardTests {
+    static func rows(_ count: Int) -> (text: String, paths: [[String]], conversions: [Double]) {
+        var text = "path;total_conversions;total_conversion_value;total_null\n"
+        var paths: [[String]] = []
+        var conversions: [Double] = []
+        var state: UInt64 = 99
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for i in 0..<count {
+            // Channels first seen late in the file test the renumbering of the second half.
+            let alphabet = i < count / 2 ? 6 : 9
+            let path = (0..<(1 + next(5))).map { _ in "channel\(next(alphabet))" }
+            let converted = Double(next(3))
+            paths.append(path)
+            conversions.append(converted)
+            text += "\(path.joined(separator: " > "));\(Int(converted));\(converted * 2);\(converted == 0 ? 1 : 0)\n"
+        }
+        return (text, paths, conversions)
+    }
+
+    @Test func halvesGiveTheRowByRowTable() throws {
+        let (text, paths, conversions) = Self.rows(40_000)
+        #expect(text.utf8.count > 1 << 20)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("shards-\(UUID().uuidString).csv").path
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let table = try PathTable.read(path: file)
+        #expect(table.count == paths.count)
+        var firstSeen: [String] = []
+        for path in paths { for step in path where !firstSeen.contains(step) { firstSeen.append(step) } }
+        #expect(Array(table.channelNames) == firstSeen)
+        for row in stride(from: 0, to: paths.count, by: 997) {
+            #expect(table.path(row).map { table.channelNames[Int($0)] } == paths[row], "row \(row)")
+            #expect(table.conversions[row] == conversions[row])
+            #expect(table.conversionValues[row] == conversions[row] * 2)
+        }
+        #expect(table.path(paths.count - 1).map { table.channelNames[Int($0)] } == paths.last!)
+    }
+
+    @Test func errorInTheSecondHalfNamesItsLine() throws {
+        var (text, _, _) = Self.rows(40_000)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines[35_000] = "a > b;-1;0;1"  // line 35,001 of the file
+        text = lines.joined(separator: "\n")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("shards-\(UUID().uuidString).csv").path
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let error = try #require(throws: JourneyError.self) { try PathTable.read(path: file) }
+        #expect(error.position?.line == 35_001)
+        #expect(error.message.contains("negative"))
+    }
+}
