@@ -37,28 +37,33 @@ public struct HeuristicAttribution: Sendable {
     }
 
     /// Credit per rule (`Rule.allCases` order), per channel (`channelNames` order).
-    public private(set) var conversions: [[Double]]
-    public private(set) var conversionValues: [[Double]]
+    public var conversions: [[Double]] { byRule(credit) }
+    public var conversionValues: [[Double]] { byRule(valueCredit) }
     public private(set) var channelNames: [String]
     private var channelIndex: [String: Int] = [:]
     /// Half-life of `timeDecay`: in steps for aggregated paths, in microseconds for journeys.
     public let halfLife: Double
+    /// `credit[channel * ruleCount + rule]`: one flat array, so crediting a touch is one store.
+    private var credit: [Double] = []
+    private var valueCredit: [Double] = []
+    private var decays: [Double] = []
+    private static let ruleCount = Rule.allCases.count
 
     public init(halfLife: Double) {
         self.halfLife = halfLife
-        conversions = Array(repeating: [], count: Rule.allCases.count)
-        conversionValues = conversions
         channelNames = []
+    }
+
+    private func byRule(_ flat: [Double]) -> [[Double]] {
+        (0..<Self.ruleCount).map { r in channelNames.indices.map { flat[$0 * Self.ruleCount + r] } }
     }
 
     private mutating func channelID(_ name: String) -> Int {
         if let id = channelIndex[name] { return id }
         channelIndex[name] = channelNames.count
         channelNames.append(name)
-        for r in conversions.indices {
-            conversions[r].append(0)
-            conversionValues[r].append(0)
-        }
+        credit.append(contentsOf: repeatElement(0, count: Self.ruleCount))
+        valueCredit.append(contentsOf: repeatElement(0, count: Self.ruleCount))
         return channelNames.count - 1
     }
 
@@ -66,27 +71,35 @@ public struct HeuristicAttribution: Sendable {
     mutating func add(channels path: [Int], ages: [Double], conversions count: Double, value: Double) {
         let m = path.count
         guard m > 0, count > 0 else { return }
-        func credit(_ rule: Rule, _ touch: Int, _ weight: Double) {
-            let r = rule.index
-            conversions[r][path[touch]] += weight * count
-            conversionValues[r][path[touch]] += weight * value
-        }
-        credit(.firstTouch, 0, 1)
-        credit(.lastTouch, m - 1, 1)
-        for i in 0..<m { credit(.linear, i, 1 / Double(m)) }
-        switch m {
-        case 1: credit(.positionBased, 0, 1)
-        case 2: credit(.positionBased, 0, 0.5); credit(.positionBased, 1, 0.5)
-        default:
-            credit(.positionBased, 0, 0.4)
-            credit(.positionBased, m - 1, 0.4)
-            for i in 1..<(m - 1) { credit(.positionBased, i, 0.2 / Double(m - 2)) }
-        }
+        let rules = Self.ruleCount
+        decays.removeAll(keepingCapacity: true)
         var decaySum = 0.0
-        for age in ages { decaySum += halfLife > 0 ? exp2(-age / halfLife) : (age == 0 ? 1 : 0) }
+        for age in ages {
+            let decay = halfLife > 0 ? exp2(-age / halfLife) : (age == 0 ? 1 : 0)
+            decays.append(decay)
+            decaySum += decay
+        }
         for i in 0..<m {
-            let decay = halfLife > 0 ? exp2(-ages[i] / halfLife) : (ages[i] == 0 ? 1 : 0)
-            credit(.timeDecay, i, decaySum > 0 ? decay / decaySum : (i == m - 1 ? 1 : 0))
+            var weights = (first: 0.0, last: 0.0, linear: 1 / Double(m), position: 0.0, decay: 0.0)
+            if i == 0 { weights.first = 1 }
+            if i == m - 1 { weights.last = 1 }
+            switch m {
+            case 1: weights.position = 1
+            case 2: weights.position = 0.5
+            default: weights.position = i == 0 || i == m - 1 ? 0.4 : 0.2 / Double(m - 2)
+            }
+            weights.decay = decaySum > 0 ? decays[i] / decaySum : (i == m - 1 ? 1 : 0)
+            let base = path[i] * rules
+            credit[base + Rule.firstTouch.index] += weights.first * count
+            credit[base + Rule.lastTouch.index] += weights.last * count
+            credit[base + Rule.linear.index] += weights.linear * count
+            credit[base + Rule.positionBased.index] += weights.position * count
+            credit[base + Rule.timeDecay.index] += weights.decay * count
+            valueCredit[base + Rule.firstTouch.index] += weights.first * value
+            valueCredit[base + Rule.lastTouch.index] += weights.last * value
+            valueCredit[base + Rule.linear.index] += weights.linear * value
+            valueCredit[base + Rule.positionBased.index] += weights.position * value
+            valueCredit[base + Rule.timeDecay.index] += weights.decay * value
         }
     }
 
