@@ -1,5 +1,5 @@
 """Runs Waypoint's reader on the CSV (fresh process per run, threads 1 and 2), joins the peers'
-results from ingest_peers.py, and prints Benchmarks/RESULTS.md (markdown) to stdout.
+results from ingest_peers.py, and prints the ingestion section of the results (markdown) to stdout.
 
 Usage: ingest_report.py --waypoint BIN --csv FILE --repeats R --peers peers.jsonl
 
@@ -69,11 +69,10 @@ def main():
     def best_polars(threads):
         return min(r["seconds"] for r in rows if r["tool"].startswith("polars") and r["threads"] == threads)
 
-    print("# Benchmark results\n")
-    print("Regenerate with `Benchmarks/compare/ingest.sh` (this page is its output; numbers from one run on one machine).\n")
+    print("## Reading a touchpoint log\n")
+    print("Regenerate with `Benchmarks/compare/ingest.sh` (this section is its output; numbers from one run on one machine).\n")
     print(f"Machine: {os.cpu_count()} cores, {cpu_model()}; Python {platform.python_version()}; "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}.\n")
-    print("## Reading a touchpoint log\n")
     print(f"Input: `{os.path.basename(a.csv)}`, {rows[0]['events']:,} events, {size / 1e6:.1f} MB, all seven columns, "
           "customers interleaved in time order (`generate_events.py --seed 42`). Task: parse every field "
           "(timestamps to UTC instants), and order the rows by customer and time. Waypoint also interns ids "

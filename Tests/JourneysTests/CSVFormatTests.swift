@@ -133,7 +133,7 @@ import Testing
     @Test func twoFieldsMappedToOneColumnIsRefused() throws {
         var o = options()
         try o.columns.map("event", to: "channel")
-        try expectReadErrorWithoutPosition(o, .invalidOption, "same column")
+        _ = try expectReadErrorWithoutPosition(o, .invalidOption, "same column")
     }
 
     @Test func invalidOptionsAreReportedTogether() throws {

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Markov attribution side by side with ChannelAttribution: parity (exact to 1e-9, inside CA's
+# seed-to-seed spread) and speed on Data.csv and 1M simulated journeys. Writes
+# Benchmarks/results/markov.md and rebuilds Benchmarks/RESULTS.md.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+"$root/scripts/setup"
+(cd "$root" && swift build -c release --product waypoint >/dev/null)
+bin="$(cd "$root" && swift build -c release --show-bin-path)/waypoint"
+bash "$here/setup_markov_venv.sh" >&2
+py="$here/.venv/bin/python"
+[ -f "$here/data/paths-1000000.csv" ] || "$py" "$here/generate_paths.py" --paths 1000000 --seed 7 --out "$here/data/paths-1000000.csv"
+"$py" "$here/markov_parity.py" --waypoint "$bin" > "$here/data/markov-parity.txt"
+tail -n 1 "$here/data/markov-parity.txt" >&2
+mkdir -p "$root/Benchmarks/results"
+"$py" "$here/markov_speed.py" --waypoint "$bin" > "$root/Benchmarks/results/markov.md"
+{ echo "# Benchmark results"; echo; for f in "$root"/Benchmarks/results/*.md; do cat "$f"; echo; done; } > "$root/Benchmarks/RESULTS.md"
+cat "$root/Benchmarks/results/markov.md"
