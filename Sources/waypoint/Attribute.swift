@@ -49,6 +49,9 @@ struct Attribute: ParsableCommand {
     @Option(name: .customLong("paths-separator"), help: "Field separator of --paths files.")
     var pathsSeparator: String = ";"
 
+    @Option(help: "What joins the steps of a path in --paths files (spaces around steps are trimmed).")
+    var stepSeparator: String = ">"
+
     @Option(help: "Output: table, csv or json (one object per channel).")
     var format: OutputFormat = .table
 
@@ -72,6 +75,9 @@ struct Attribute: ParsableCommand {
         }
         guard (1...6).contains(order) else { throw ValidationError("--order must be 1...6, got \(order)") }
         guard pathsSeparator.utf8.count == 1 else { throw ValidationError("--paths-separator must be one character") }
+        guard !stepSeparator.isEmpty, !stepSeparator.contains(pathsSeparator) else {
+            throw ValidationError("--step-separator must be non-empty and differ from --paths-separator")
+        }
         _ = try halfLifeValue()
         guard bootstrap == 0 || bootstrap >= 20 else { throw ValidationError("--bootstrap needs at least 20 replicates, got \(bootstrap)") }
     }
@@ -101,6 +107,7 @@ struct Attribute: ParsableCommand {
             if let paths {
                 var options = PathTableOptions()
                 options.separator = pathsSeparator.utf8.first!
+                options.stepSeparator = stepSeparator
                 let table = try PathTable.read(path: paths, options: options)
                 readTime = Date()
                 counts.add(table)

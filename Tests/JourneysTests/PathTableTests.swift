@@ -103,6 +103,8 @@ private func expectPathError(
             header + "a >  > b;1;0;0\n", .invalidPath, line: 2, column: 1, messageContains: ["'a >  > b'", "empty step"])
         try expectPathError(header + "a > b >;1;0;0\n", .invalidPath, line: 2, column: 1, messageContains: ["empty step"])
         try expectPathError(header + "> a;1;0;0\n", .invalidPath, line: 2, column: 1, messageContains: ["empty step"])
+        // Only separators.
+        try expectPathError(header + " >  > ;1;0;0\n", .invalidPath, line: 2, column: 1, messageContains: ["empty step"])
     }
 
     @Test(arguments: ["(start)", "(conversion)", "(null)"])
