@@ -143,30 +143,7 @@ extension WeightedPaths {
 
 private struct UncheckedPaths: @unchecked Sendable { let paths: WeightedPaths }
 
-/// SplitMix64: a small, fast, seedable generator (Steele, Lea & Flood 2014).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// The generator of bootstrap replicate `r`. Seeds that differ by multiples of the increment would
-    /// give shifted copies of one stream (replicate r+1 = replicate r one draw later); passing the
-    /// replicate number through the generator's output first gives unrelated streams.
-    static func replicate(_ r: Int, of seed: UInt64) -> SplitMix64 {
-        var seeder = SplitMix64(seed: seed &+ UInt64(r))
-        return SplitMix64(seed: seeder.next())
-    }
-
-    /// Uniform in (0, 1).
-    mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }
-
+extension SplitMix64 {
     /// A Poisson(mean) draw: multiplication of uniforms below mean 30, Hörmann's PTRS
     /// transformed rejection above (W. Hörmann, "The transformed rejection method for generating
     /// Poisson random variables", 1993). Fractional means are fine.

@@ -132,20 +132,7 @@ func expectSameStore(_ a: EventStore, _ b: EventStore, sourceLocation: SourceLoc
 
 // MARK: - Randomness
 
-/// SplitMix64 (Steele, Lea and Flood 2014): small, fast and seedable, so every random test replays.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+// SplitMix64 comes from Journeys (package access).
 
 /// Microseconds of whole seconds since the epoch.
 func micros(_ seconds: Int64) -> Int64 { seconds * 1_000_000 }

@@ -133,20 +133,8 @@ func credit(_ attribution: RemovalAttribution, _ channel: String) throws -> Remo
 
 /// Random paths: dense and iterative solves agree, and counts merge additively.
 @Suite struct ChainConsistencyTests {
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static func randomRows(seed: UInt64, count: Int) -> [(String, Double, Double, Double)] {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(seed: seed)
         let channels = ["email", "web", "app", "store", "sms"]
         return (0..<count).map { _ in
             let length = 1 + rng.below(6)

@@ -38,7 +38,7 @@ import Testing
     }
 
     static func draw(_ p: [Double], _ rng: inout Support.SplitMix64) -> Int {
-        var u = rng.unit()
+        var u = rng.uniform()
         for (i, q) in p.enumerated() {
             u -= q
             if u < 0 { return i }
@@ -66,7 +66,7 @@ import Testing
                     ended = true
                     break
                 }
-                let gap = min(Int64(-meanGap[y] * log(1 - rng.unit())) + 1, 20 * Support.day)
+                let gap = min(Int64(-meanGap[y] * log(1 - rng.uniform())) + 1, 20 * Support.day)
                 gaps[x * 4 + y, default: []].append(gap * 1_000_000)
                 touches.append(next - 1)
                 times.append(times[times.count - 1] + gap)

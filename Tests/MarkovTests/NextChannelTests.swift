@@ -8,20 +8,7 @@ import Testing
 
 /// Helpers of the next-channel tests, namespaced so they cannot clash with other test files.
 enum NextChannelSupport {
-    /// SplitMix64 (Steele, Lea and Flood 2014): small, fast and seedable, so every random test replays.
-    struct SplitMix64: RandomNumberGenerator {
-        private var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
-    }
+    typealias SplitMix64 = Journeys.SplitMix64
 
     /// One input row: customer id, Unix seconds, channel, event type.
     struct Row {
@@ -340,7 +327,7 @@ enum NextChannelSupport {
         for n in [1, 2, 7, 20, 1000] {
             var gaps: [Int64] = []
             for _ in 0..<n {
-                let normal = sqrt(-2 * log(1 - rng.unit())) * cos(2 * .pi * rng.unit())
+                let normal = sqrt(-2 * log(1 - rng.uniform())) * cos(2 * .pi * rng.uniform())
                 gaps.append(Int64(3.6e9 * exp(2 * normal)))
             }
             var histogram: [UInt16: Int] = [:]
