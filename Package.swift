@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "Linalg", targets: ["Linalg"]),
         .library(name: "Journeys", targets: ["Journeys"]),
         .library(name: "Markov", targets: ["Markov"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
         .executable(name: "waypoint", targets: ["waypoint"]),
     ],
     dependencies: [
@@ -20,12 +21,14 @@ let package = Package(
         .target(name: "Linalg", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(name: "Journeys"),
         .target(name: "Markov", dependencies: ["Journeys", "Linalg"]),
+        .target(name: "Simulation", dependencies: ["Journeys"]),
         .executableTarget(
             name: "waypoint",
             dependencies: [
                 "Journeys",
                 "Linalg",
                 "Markov",
+                "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -33,6 +36,7 @@ let package = Package(
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "JourneysTests", dependencies: ["Journeys"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MarkovTests", dependencies: ["Markov", "Journeys"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Journeys", "Markov"]),
         .testTarget(name: "WaypointCLITests", dependencies: ["waypoint"]),
     ]
 )

@@ -1,0 +1,2 @@
+/// Ground-truth journey simulator (work in progress).
+public enum SimulationPlaceholder {}
