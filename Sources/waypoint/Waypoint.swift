@@ -25,18 +25,20 @@ struct Waypoint: ParsableCommand {
             Waypoint learns from touchpoint logs (who touched which channel, when, what happened) and tells, \
             for every customer, the likely next channel, the chance to convert or churn, and the best action.
 
-            Input: one row per touch, CSV with a header or NDJSON, with columns
-              customer_id  (required)  opaque id
-              timestamp    (required)  2024-03-13T10:21:14Z, 2024-03-13 10:21:14, 2024-03-13, or Unix seconds/millis
-              channel      (required)  email, web, app, store, call_center, social, sms, push, ...
-              event, value, action, propensity   (optional)
+            Input: one row per touch, CSV with a header or NDJSON. Columns:
+              customer_id  required, opaque id
+              timestamp    required, ISO 8601 or Unix seconds/milliseconds
+              channel      required, email, web, app, store, sms, ...
+              event, value, action, propensity   optional
             Other names map with --column FIELD=NAME.
 
             Start here:
               waypoint events summarize datasets/sample/events.csv
+              waypoint attribute --events datasets/sample/events.csv
+              waypoint train markov --events datasets/sample/events.csv --out m.json
             """,
         version: version,
-        subcommands: [Events.self, Train.self, Evaluate.self, Attribute.self]
+        subcommands: [Events.self, Train.self, Evaluate.self, Attribute.self, Simulate.self]
     )
 }
 

@@ -1,2 +1,0 @@
-/// Ground-truth journey simulator (work in progress).
-public enum SimulationPlaceholder {}
