@@ -8,22 +8,28 @@ struct Simulate: ParsableCommand {
         abstract: "Generate an event log from known ground truth: events.csv and truth.json.",
         discussion: """
             Planted, and written to truth.json with the policy values:
-              customers   segment (deal_seeker, loyalist, browser), region, tenure_days, customer_value
-              journeys    channels from an order-2 chain per segment (START padding, END probability); \
-            sessions, inter-touch gaps, fewer session starts at weekends and at night (UTC)
-              conversion  per-touch logistic hazard on channel touch counts in the last 7 days, segment, \
-            region, tenure and value; a purchase ends the journey, its value lognormal around customer_value
-              churn       logistic hazard after each journey (segment, converted, tenure, touches); a churned \
-            customer never touches again
-              actions     at each journey's first touch a biased logging policy picks one of 5 actions or none \
-            by segment, recording action and propensity; each action shifts the conversion logit by a \
-            per-segment amount (some help one segment and hurt another)
-              values      expected conversions per customer under the logging policy, the oracle (best action \
-            per segment) and no action, computed exactly from the planted hazards
 
-            events.csv columns: customer_id,timestamp,channel,event,value,action,propensity, then the customer \
-            attributes segment,region,tenure_days,customer_value and the journey number. Rows are grouped by \
-            customer, in time order. The same --seed (and --config) gives the same bytes, whatever --threads.
+            Customers: segment (deal_seeker, loyalist, browser), region, tenure_days, customer_value.
+
+            Journeys: channels from an order-2 chain per segment (start padding, an end probability); \
+            sessions, inter-touch gaps, fewer session starts at weekends and at night (UTC).
+
+            Conversion: a per-touch logistic hazard on channel touches in the last 7 days, segment, region, \
+            tenure and value; a purchase ends the journey, its value lognormal around customer_value.
+
+            Churn: a logistic hazard after each journey (segment, converted, tenure, touches); a churned \
+            customer never touches again.
+
+            Actions: at each journey's first touch a biased logging policy picks one of 5 actions or none by \
+            segment, recording action and propensity; each action shifts the conversion logit by a \
+            per-segment amount (some help one segment and hurt another).
+
+            Values: expected conversions per customer under the logging policy, the oracle (best action per \
+            segment) and no action, computed exactly from the planted hazards.
+
+            events.csv holds the seven event columns, then the customer attributes segment, region, \
+            tenure_days, customer_value and the journey number. Rows are grouped by customer, in time order. \
+            The same --seed (and --config) gives the same bytes, whatever --threads.
 
             Examples:
               waypoint simulate --customers 10000 --seed 1 --out sim
