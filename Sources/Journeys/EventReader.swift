@@ -20,6 +20,9 @@ public enum EventReader {
     /// Reads all events from `path` (`"-"` for standard input).
     ///
     /// - Parameters:
+    ///   - path: the file to read, or `"-"` for standard input.
+    ///   - options: format, column names, error budget and threads; the defaults read CSV or NDJSON
+    ///     (by extension) with the standard column names on every core.
     ///   - onReject: called, in input order, for each row skipped; only when `options.maxErrors > 0`.
     ///   - onProgress: called after each block with the counts so far.
     /// - Throws: `JourneyError` naming file, line and column for the first bad row (or, with

@@ -1,13 +1,23 @@
 /// The header names (CSV) or keys (NDJSON) of the event fields.
 public struct EventColumns: Sendable, Codable, Hashable {
+    /// Column of the customer id (required). Default `customer_id`.
     public var customerID = "customer_id"
+    /// Column of the event time (required; parsed as `EventReaderOptions.timestampFormat`). Default `timestamp`.
     public var timestamp = "timestamp"
+    /// Column of the channel (required). Default `channel`.
     public var channel = "channel"
+    /// Column of the event type (optional; a missing column or empty field is
+    /// `EventReaderOptions.defaultEventType`). Default `event`.
     public var event = "event"
+    /// Column of the event's value (optional; an empty field is 0). Default `value`.
     public var value = "value"
+    /// Column of the action id (optional; an empty field is no action). Default `action`.
     public var action = "action"
+    /// Column of the logging propensity, a probability in (0, 1] (optional; an empty field is NaN
+    /// in the store). Default `propensity`.
     public var propensity = "propensity"
 
+    /// The default names: `customer_id`, `timestamp`, `channel`, `event`, `value`, `action`, `propensity`.
     public init() {}
 
     /// The fields in a fixed order: the three required ones first.
@@ -17,6 +27,8 @@ public struct EventColumns: Sendable, Codable, Hashable {
 
     /// Maps field `field` (one of `customer_id`, `timestamp`, `channel`, `event`, `value`, `action`,
     /// `propensity`) to the input's column `name`.
+    ///
+    /// - Throws: `JourneyError` `.invalidOption` naming the fields when `field` is not one of them.
     public mutating func map(_ field: String, to name: String) throws(JourneyError) {
         switch field {
         case "customer_id": customerID = name
@@ -46,11 +58,14 @@ public enum EventFormat: String, Sendable, Codable, CaseIterable {
 
 /// How `EventReader` reads touchpoint events. Every field has a default.
 public struct EventReaderOptions: Sendable {
+    /// Input format. Default `.auto`: NDJSON for paths ending in `.ndjson` or `.jsonl`, CSV otherwise.
     public var format: EventFormat = .auto
     /// CSV field separator: one ASCII byte, not a quote, CR or LF. Default `,`.
     public var separator: UInt8 = UInt8(ascii: ",")
     /// Column names of the event fields.
     public var columns = EventColumns()
+    /// How `timestamp` fields are parsed. Default `.auto`: ISO 8601, or Unix epoch seconds or
+    /// milliseconds by magnitude.
     public var timestampFormat: TimestampFormat = .auto
     /// Event type used when the input has no `event` column or the field is empty.
     public var defaultEventType = "touch"
@@ -64,6 +79,8 @@ public struct EventReaderOptions: Sendable {
     /// Bytes read per block; each block is parsed as one unit of work. Default 2 MiB.
     public var blockBytes = 2 << 20
 
+    /// Options with every field at its default. Checked when a read starts: `EventReader.read` throws
+    /// `.invalidOption` listing every bad field.
     public init() {}
 
     func validate() throws(JourneyError) {
@@ -83,8 +100,12 @@ public struct EventReaderOptions: Sendable {
 
 /// A row the reader skipped (only when `maxErrors > 0`).
 public struct RejectedRow: Sendable {
+    /// Where the row is: file, 1-based line and, when known, the 1-based column (in characters)
+    /// of the problem.
     public var position: InputPosition
+    /// What kind of problem made the reader skip it.
     public var code: JourneyError.Code
+    /// What is wrong with the row, for people (the message a `JourneyError` would carry).
     public var reason: String
     /// The record's bytes as read (at most 64 KiB; longer ones are cut and say so in `reason`).
     public var record: [UInt8]
@@ -94,11 +115,16 @@ public struct RejectedRow: Sendable {
 public struct EventReadReport: Sendable {
     /// Data records read (the header not counted, blank lines not counted).
     public var rowsRead = 0
+    /// Records stored as events.
     public var rowsKept = 0
+    /// Records skipped as bad (only with `maxErrors > 0`; otherwise the first bad record throws).
     public var rowsRejected = 0
     /// Lines holding nothing, skipped.
     public var blankLines = 0
+    /// Bytes read from the input so far, the header included.
     public var bytesRead = 0
+    /// Wall-clock duration of the whole read, in seconds; 0 in the reports passed to `onProgress`,
+    /// which arrive before the read ends.
     public var seconds = 0.0
 }
 

@@ -169,7 +169,9 @@ public struct InternedStrings: Sendable, RandomAccessCollection {
         self.table = table
     }
 
+    /// 0: the strings are numbered from 0.
     public var startIndex: Int { 0 }
+    /// The number of distinct strings.
     public var endIndex: Int { table.count }
     /// The string numbered `id`.
     public subscript(id: Int) -> String { table.string(id) }

@@ -1,9 +1,12 @@
 /// Which events count as a conversion. A field left nil matches any event; when both are set an event
 /// must match both (a purchase in the store: `events: ["purchase"], channels: ["store"]`).
 public struct ConversionRule: Sendable, Codable, Hashable {
+    /// Event types that convert; nil matches every event type.
     public var events: Set<String>?
+    /// Channels on which an event converts; nil matches every channel.
     public var channels: Set<String>?
 
+    /// A rule; the default converts at any event of type `purchase`, on any channel.
     public init(events: Set<String>? = ["purchase"], channels: Set<String>? = nil) {
         self.events = events
         self.channels = channels
@@ -20,6 +23,8 @@ public struct JourneyOptions: Sendable, Codable, Hashable {
     /// When the data ends (microseconds since the epoch); default: the store's latest timestamp.
     public var endOfData: Int64? = nil
 
+    /// The defaults: conversion at `event == purchase`, a 30-day inactivity timeout, and the data
+    /// ending at the store's latest timestamp.
     public init() {}
 }
 
@@ -39,6 +44,7 @@ public struct Journey: Sendable, Hashable {
     public var customer: Int
     /// Indices into the store; for a converted journey, the last one is the conversion.
     public var events: Range<Int>
+    /// How the journey ended: converted, lapsed or censored.
     public var outcome: JourneyOutcome
     /// The conversion event's value (0 for journeys that did not convert, or a store without values).
     public var conversionValue: Double

@@ -1,9 +1,14 @@
 /// Where in an input a problem was found: file (or `<stdin>`), 1-based line and 1-based column.
 public struct InputPosition: Sendable, Hashable, CustomStringConvertible {
+    /// The path as given to the reader, or `<stdin>` for standard input.
     public var file: String
+    /// 1-based line number of the problem.
     public var line: Int
+    /// 1-based column in characters (Unicode scalars, not bytes); nil when the problem is the
+    /// row or header as a whole.
     public var column: Int?
 
+    /// A position; leave `column` nil when no single column is at fault.
     public init(file: String, line: Int, column: Int? = nil) {
         self.file = file
         self.line = line
@@ -29,6 +34,7 @@ public struct JourneyError: Error, Sendable, CustomStringConvertible {
             case emptyField, tooManyDistinct, malformedJSON, invalidPath, tooManyErrors, invalidOption
         }
         let kind: Kind
+        /// The code's name, such as `malformedQuoting`.
         public var description: String { kind.rawValue }
 
         /// The file could not be opened or read.
@@ -67,18 +73,21 @@ public struct JourneyError: Error, Sendable, CustomStringConvertible {
         public static let invalidOption = Code(kind: .invalidOption)
     }
 
+    /// What kind of problem this is, to branch on.
     public var code: Code
     /// What is wrong and, where it helps, what to do about it.
     public var message: String
     /// Where the problem is, when it is in the input.
     public var position: InputPosition?
 
+    /// An error with `code`, `message` and, when the problem is in the input, its `position`.
     public init(_ code: Code, _ message: String, at position: InputPosition? = nil) {
         self.code = code
         self.message = message
         self.position = position
     }
 
+    /// `file:line:column: message`, or only the message when there is no position.
     public var description: String {
         if let position { return "\(position): \(message)" }
         return message

@@ -13,11 +13,20 @@ import Darwin
 /// seen `conversions[r]` times ending in a conversion worth `conversionValues[r]` in total, and
 /// `nulls[r]` times ending without one. Counts may be fractional (weights) but not negative.
 public struct PathTable: Sendable {
+    /// Distinct step names (channels), numbered in order of first appearance in the file.
     public let channelNames: InternedStrings
+    /// `pathOffsets[r] ..< pathOffsets[r + 1]` are row `r`'s steps in `steps`; `count + 1` entries,
+    /// the first 0.
     public let pathOffsets: [Int]
+    /// Every row's steps, concatenated: indices into `channelNames`, first touch first.
     public let steps: [UInt16]
+    /// Per row: times the path ended in a conversion (`total_conversions`); ≥ 0, may be fractional.
     public let conversions: [Double]
+    /// Per row: total value of those conversions (`total_conversion_value`); 0 when the file has
+    /// no such column.
     public let conversionValues: [Double]
+    /// Per row: times the path ended without a conversion (`total_null`); 0 when the file has no
+    /// such column.
     public let nulls: [Double]
 
     /// Number of rows (distinct paths as listed; the same path may appear on several rows).
@@ -33,13 +42,16 @@ public struct PathTableOptions: Sendable {
     public var separator: UInt8 = UInt8(ascii: ";")
     /// What joins the steps of a path; spaces around each step are trimmed.
     public var stepSeparator = ">"
+    /// Column of the path (required). Default `path`.
     public var pathColumn = "path"
+    /// Column of the conversion count (required). Default `total_conversions`.
     public var conversionsColumn = "total_conversions"
     /// Optional: a missing column means value 0.
     public var conversionValueColumn = "total_conversion_value"
     /// Optional: a missing column means no null paths.
     public var nullsColumn = "total_null"
 
+    /// ChannelAttribution's layout: `;` between fields, `>` between steps, its column names.
     public init() {}
 }
 

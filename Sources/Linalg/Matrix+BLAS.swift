@@ -26,6 +26,7 @@ public func axpy(_ alpha: Double, _ x: [Double], to y: inout [Double]) throws(Li
 /// - Parameters:
 ///   - a: `A`, m×n; `op(A)` is m×n, or n×m if `transposeA`.
 ///   - x: a vector with as many elements as `op(A)` has columns.
+///   - transposeA: use `Aᵀ` for `op(A)`, without a transposed copy. Default false.
 /// - Returns: a vector with as many elements as `op(A)` has rows.
 /// - Throws: `LinalgError` `.dimensionMismatch` if the shapes do not fit.
 /// - Complexity: O(m·n).
@@ -43,6 +44,9 @@ public func gemv(_ a: Matrix, _ x: [Double], transposeA: Bool = false) throws(Li
 ///   - a: `A`, m×n; `op(A)` is m×n, or n×m if `transposeA`.
 ///   - x: a vector with as many elements as `op(A)` has columns.
 ///   - y: a vector with as many elements as `op(A)` has rows.
+///   - transposeA: use `Aᵀ` for `op(A)`, without a transposed copy. Default false.
+///   - alpha: `α`, the factor of the product. Default 1.
+///   - beta: `β`, the factor of the input `y`. Default 0: `y` is overwritten, not read.
 /// - Throws: `LinalgError` `.dimensionMismatch` if the shapes do not fit.
 /// - Complexity: O(m·n).
 public func gemv(
@@ -63,6 +67,8 @@ public func gemv(
 /// - Parameters:
 ///   - a: `A`; `op(A)` must be m×k.
 ///   - b: `B`; `op(B)` must be k×n.
+///   - transposeA: use `Aᵀ` for `op(A)`, without a transposed copy. Default false.
+///   - transposeB: use `Bᵀ` for `op(B)`, without a transposed copy. Default false.
 /// - Returns: the m×n product.
 /// - Throws: `LinalgError` `.dimensionMismatch` if the inner dimensions differ.
 /// - Complexity: O(m·n·k).
@@ -82,6 +88,10 @@ public func gemm(
 ///   - a: `A`; `op(A)` must be m×k.
 ///   - b: `B`; `op(B)` must be k×n.
 ///   - c: `C`, m×n.
+///   - transposeA: use `Aᵀ` for `op(A)`, without a transposed copy. Default false.
+///   - transposeB: use `Bᵀ` for `op(B)`, without a transposed copy. Default false.
+///   - alpha: `α`, the factor of the product. Default 1.
+///   - beta: `β`, the factor of the input `C`. Default 0: `C` is overwritten, not read.
 /// - Throws: `LinalgError` `.dimensionMismatch` if the shapes do not fit.
 /// - Complexity: O(m·n·k).
 public func gemm(
@@ -104,7 +114,9 @@ public func gemm(
 /// Both triangles of the result are filled. For an n×d design matrix `X`, `syrk(X, transposeA: true)` is
 /// the d×d matrix `XᵀX`, in about half the work of `gemm(X, X, transposeA: true)`.
 ///
-/// - Parameter a: `A`; `op(A)` is n×k.
+/// - Parameters:
+///   - a: `A`; `op(A)` is n×k.
+///   - transposeA: use `Aᵀ` for `op(A)`, so the result is the Gram matrix `AᵀA`. Default false.
 /// - Returns: the symmetric n×n product.
 /// - Throws: `LinalgError` `.tooLarge` if a dimension exceeds `Int32.max`.
 /// - Complexity: O(n²·k).
@@ -123,6 +135,9 @@ public func syrk(_ a: Matrix, transposeA: Bool = false) throws(LinalgError) -> M
 /// - Parameters:
 ///   - a: `A`; `op(A)` is n×k (`op(A)·op(A)ᵀ` is `AᵀA` if `transposeA`, `A·Aᵀ` otherwise).
 ///   - c: `C`, n×n.
+///   - transposeA: use `Aᵀ` for `op(A)`, so the product is `AᵀA`. Default false.
+///   - alpha: `α`, the factor of the product. Default 1.
+///   - beta: `β`, the factor of the input `C`. Default 0: `C` is overwritten, not read.
 /// - Throws: `LinalgError` `.dimensionMismatch` if `C` is not n×n.
 /// - Complexity: O(n²·k).
 public func syrk(

@@ -96,6 +96,8 @@ public struct Matrix: Sendable, Equatable {
     /// Calls `body` with a pointer to the column-major elements (leading dimension `rows`).
     ///
     /// The pointer is valid only during `body`.
+    ///
+    /// - Throws: whatever `body` throws.
     public func withUnsafeBufferPointer<R, E: Error>(
         _ body: (UnsafeBufferPointer<Double>) throws(E) -> R
     ) throws(E) -> R {
@@ -105,6 +107,8 @@ public struct Matrix: Sendable, Equatable {
     /// Calls `body` with a mutable pointer to the column-major elements (leading dimension `rows`).
     ///
     /// The pointer is valid only during `body`. The shape cannot change, so the buffer is passed by value.
+    ///
+    /// - Throws: whatever `body` throws.
     public mutating func withUnsafeMutableBufferPointer<R, E: Error>(
         _ body: (UnsafeMutableBufferPointer<Double>) throws(E) -> R
     ) throws(E) -> R {

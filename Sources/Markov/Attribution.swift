@@ -5,6 +5,7 @@ import Journeys
 public struct RemovalAttribution: Sendable {
     /// One channel's credit.
     public struct Channel: Sendable, Codable, Hashable {
+        /// The channel's name.
         public var channel: String
         /// `1 − P(conversion | channel removed) / P(conversion)`: the share of conversions lost
         /// without the channel.
@@ -23,7 +24,9 @@ public struct RemovalAttribution: Sendable {
     public var conversionProbability: Double
     /// Expected conversion value of a journey from the start state of the full chain.
     public var expectedValue: Double
+    /// Conversions in the fitted paths (a weighted sum): what `Channel.conversions` shares out.
     public var totalConversions: Double
+    /// Total value of those conversions: what `Channel.conversionValue` shares out.
     public var totalConversionValue: Double
     /// In the order of `TransitionCounts.channelNames`.
     public var channels: [Channel]

@@ -8,6 +8,7 @@ import Journeys
 
 /// Paths with their outcomes: the unit a bootstrap resamples.
 public struct WeightedPaths: Sendable {
+    /// Channel names, numbered in order of first appearance.
     public private(set) var channelNames: [String] = []
     private var channelIndex: [String: Int] = [:]
     var paths: [[UInt16]] = []
@@ -15,8 +16,10 @@ public struct WeightedPaths: Sendable {
     var values: [Double] = []
     var nulls: [Double] = []
 
+    /// No paths.
     public init() {}
 
+    /// Every row of an aggregated-path table, with its conversions, conversion value and nulls.
     public init(_ table: PathTable) {
         let ids = table.channelNames.map { channelID($0) }
         for row in 0..<table.count {
@@ -70,14 +73,20 @@ public struct WeightedPaths: Sendable {
 
 /// Percentile intervals of each channel's removal effect and credited conversions.
 public struct AttributionIntervals: Sendable {
+    /// A percentile interval of the replicates, `lower ≤ upper`.
     public struct Interval: Sendable, Codable, Hashable {
+        /// The `(1 − level)/2` percentile (linear interpolation between order statistics).
         public var lower: Double
+        /// The `(1 + level)/2` percentile (linear interpolation between order statistics).
         public var upper: Double
     }
     /// By channel name.
     public var removalEffect: [String: Interval]
+    /// By channel name: interval of the credited conversions (`RemovalAttribution.Channel.conversions`).
     public var conversions: [String: Interval]
+    /// Bootstrap replicates behind the intervals.
     public var replicates: Int
+    /// Nominal coverage of each interval, in (0, 1); 0.95 by default.
     public var level: Double
 }
 
@@ -88,6 +97,10 @@ extension WeightedPaths {
     /// counts as means (the Poisson bootstrap: each journey appears Poisson(1) times), refits the chain
     /// and solves it exactly. Intervals are the `(1 − level)/2` and `(1 + level)/2` percentiles.
     /// Replicates run on `threads` threads; the result depends only on `seed`.
+    ///
+    /// - Throws: `MarkovError` `.invalidConfiguration` for fewer than 2 replicates, a `level` outside
+    ///   (0, 1) or an invalid `configuration`; otherwise the first replicate's error in replicate order,
+    ///   such as `.noData` when a replicate draws no conversion and no null at all, or `.solverFailed`.
     public func bootstrapRemovalAttribution(
         configuration: MarkovConfiguration, replicates: Int, level: Double = 0.95, seed: UInt64 = 1,
         method: SolveMethod = .automatic, threads: Int = systemCoreCount()

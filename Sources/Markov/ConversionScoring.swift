@@ -4,6 +4,7 @@ import Journeys
 public struct ConversionEvaluation: Sendable, Codable {
     /// Completed journeys scored (converted + lapsed).
     public var journeys: Int
+    /// Of those, journeys that converted (the positives).
     public var converted: Int
     /// Journeys whose final state the chain never saw; scored with the start state's probability.
     public var unseenStates: Int
@@ -15,6 +16,8 @@ public struct ConversionEvaluation: Sendable, Codable {
 extension TransitionCounts {
     /// Scores each completed journey by P(conversion) from the chain state after its last touch and
     /// measures the ROC AUC against how it ended. Censored journeys are left out.
+    ///
+    /// - Throws: `MarkovError` `.solverFailed` if the absorbing chain cannot be solved.
     public func evaluateConversion(_ journeys: [Journey], in store: EventStore) throws(MarkovError) -> ConversionEvaluation {
         let x = try AbsorbingChain(self).conversionProbabilities()
         let ids = store.channelNames.map { channelIndexIfKnown($0) }

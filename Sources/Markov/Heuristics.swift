@@ -38,7 +38,10 @@ public struct HeuristicAttribution: Sendable {
 
     /// Credit per rule (`Rule.allCases` order), per channel (`channelNames` order).
     public var conversions: [[Double]] { byRule(credit) }
+    /// Conversion value credited per rule (`Rule.allCases` order), per channel (`channelNames` order).
     public var conversionValues: [[Double]] { byRule(valueCredit) }
+    /// Channels in order of first appearance; every channel of a table or store added has a row,
+    /// credited or not.
     public private(set) var channelNames: [String]
     private var channelIndex: [String: Int] = [:]
     /// Half-life of `timeDecay`: in steps for aggregated paths, in microseconds for journeys.
@@ -49,6 +52,11 @@ public struct HeuristicAttribution: Sendable {
     private var decays: [Double] = []
     private static let ruleCount = Rule.allCases.count
 
+    /// Empty credit tables.
+    ///
+    /// - Parameter halfLife: for `timeDecay`, in the unit of the ages added: steps for `add(_: PathTable)`,
+    ///   microseconds for `add(_:from:)`, so add one kind only. At most 0, time-decay credit goes
+    ///   to the touches at age 0 (the last touch, and any at the same instant).
     public init(halfLife: Double) {
         self.halfLife = halfLife
         channelNames = []

@@ -15,8 +15,11 @@ public enum StateSemantics: String, Sendable, Codable, CaseIterable {
 public struct MarkovConfiguration: Sendable, Codable, Hashable {
     /// Channels of history in a state: 1...6. Default 1.
     public var order = 1
+    /// How touch sequences become chain states. Default `.history`.
     public var semantics = StateSemantics.history
 
+    /// A configuration; every argument has the default documented on its property. `order` is
+    /// checked when counts are created (`TransitionCounts.init(configuration:)`).
     public init(order: Int = 1, semantics: StateSemantics = .history) {
         self.order = order
         self.semantics = semantics
@@ -33,9 +36,11 @@ public struct MarkovConfiguration: Sendable, Codable, Hashable {
 
 /// The one error the Markov module throws.
 public struct MarkovError: Error, Sendable, CustomStringConvertible {
+    /// What kind of problem this is. New codes may be added; switch with a `default`.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         enum Kind: String, Sendable { case invalidConfiguration, noData, incompatible, solverFailed }
         let kind: Kind
+        /// The code's name, such as `noData`.
         public var description: String { kind.rawValue }
         /// A configuration value out of range.
         public static let invalidConfiguration = Code(kind: .invalidConfiguration)
@@ -47,10 +52,14 @@ public struct MarkovError: Error, Sendable, CustomStringConvertible {
         public static let solverFailed = Code(kind: .solverFailed)
     }
 
+    /// What kind of problem this is, to branch on.
     public var code: Code
+    /// What is wrong and, where it helps, what to do about it.
     public var message: String
+    /// The `message`.
     public var description: String { message }
 
+    /// An error with `code` and `message`.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

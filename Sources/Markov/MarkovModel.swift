@@ -9,17 +9,22 @@ public struct MarkovModel: Sendable {
     /// Smoothed next-channel probabilities and time to next touch.
     public let nextChannel: NextChannelModel
 
+    /// Pairs a fitted chain with a fitted next-channel model (not checked to come from the same data).
     public init(chain: TransitionCounts, nextChannel: NextChannelModel) {
         self.chain = chain
         self.nextChannel = nextChannel
     }
 
-    /// The file format's name and the version this build writes and reads.
+    /// The file format's name, written in every model file and checked by `load(from:)`.
     public static let format = "waypoint-markov"
+    /// The format version `save(to:)` writes; `load(from:)` refuses files of a higher version.
     public static let formatVersion = 1
 
     /// Writes the model as JSON to `path`, atomically (a temporary file renamed over the target).
     /// Doubles are written in shortest round-trip form, so a load gives back the same model bit for bit.
+    ///
+    /// - Throws: `EncodingError` if a number is not finite (JSON has no NaN or infinity); Foundation's
+    ///   error if the file cannot be written.
     public func save(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -29,8 +34,10 @@ public struct MarkovModel: Sendable {
 
     /// Reads a model written by `save(to:)`.
     ///
-    /// - Throws: `MarkovError.incompatible` for another format or a newer version (naming both), and
-    ///   decoding errors for a truncated or corrupted file.
+    /// - Throws: `MarkovError.incompatible` for another format or a newer version (naming both), for a
+    ///   file that is not JSON with a format header (a truncated file lands here), or for a version-1
+    ///   body whose columns do not fit together; a `DecodingError` for a body with missing or mistyped
+    ///   fields; Foundation's error when the file cannot be read.
     public static func load(from path: String) throws -> MarkovModel {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         struct Header: Decodable {

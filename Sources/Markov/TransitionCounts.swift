@@ -7,6 +7,7 @@ import Journeys
 /// their union, whatever the order, so fitting can be sharded. Only states actually observed are
 /// stored (memory grows with the data, not with channels^order).
 public struct TransitionCounts: Sendable {
+    /// Order and state semantics of the states; `merge(_:)` needs equal ones.
     public let configuration: MarkovConfiguration
     /// Channel names; channel `c` is symbol `c + 1` in states.
     public private(set) var channelNames: [String] = []
@@ -21,9 +22,11 @@ public struct TransitionCounts: Sendable {
     private(set) var nullWeights: [Double] = []
     /// Value of the conversions that happened right after each state.
     private(set) var conversionValues: [Double] = []
-    /// Conversions, their total value and nulls over all paths added.
+    /// Conversions over all paths added (a sum of weights, so possibly fractional).
     public private(set) var totalConversions = 0.0
+    /// Total value of those conversions.
     public private(set) var totalConversionValue = 0.0
+    /// Paths added that ended without a conversion (a sum of weights).
     public private(set) var totalNulls = 0.0
 
     /// A transition out of a state: to `target`, by touching `symbol` (0 when the step is not one
@@ -34,6 +37,9 @@ public struct TransitionCounts: Sendable {
         var weight: Double
     }
 
+    /// Empty counts: only the start state, no channels.
+    ///
+    /// - Throws: `MarkovError` `.invalidConfiguration` if `order` is not in 1...6.
     public init(configuration: MarkovConfiguration = MarkovConfiguration()) throws(MarkovError) {
         try configuration.validate()
         self.configuration = configuration
@@ -181,6 +187,8 @@ public struct TransitionCounts: Sendable {
     }
 
     /// Adds `other`'s counts (same order and semantics; channels matched by name).
+    ///
+    /// - Throws: `MarkovError` `.incompatible` if `other`'s configuration differs from this one.
     public mutating func merge(_ other: TransitionCounts) throws(MarkovError) {
         guard other.configuration == configuration else {
             throw MarkovError(.incompatible, "cannot merge counts of \(other.configuration) into \(configuration)")

@@ -6,6 +6,7 @@
 public struct SimulationConfiguration: Sendable, Codable, Hashable {
     /// A customer persona: its share of customers and its own planted parameters.
     public struct Segment: Sendable, Codable, Hashable {
+        /// Written in the `segment` column; non-empty, without commas, quotes or line breaks.
         public var name: String
         /// Share of customers (the shares are normalized).
         public var share: Double
@@ -23,6 +24,7 @@ public struct SimulationConfiguration: Sendable, Codable, Hashable {
         /// logit for every touch of the journey where it was chosen.
         public var actionLogitShifts: [Double]
 
+        /// A segment with every parameter given; see the properties for their meaning.
         public init(
             name: String, share: Double, conversionIntercept: Double, churnIntercept: Double,
             meanJourneyGapDays: Double, meanLogCustomerValue: Double, propensities: [Double],
@@ -41,19 +43,29 @@ public struct SimulationConfiguration: Sendable, Codable, Hashable {
 
     /// An intervention of the catalog, delivered on `channel`.
     public struct Action: Sendable, Codable, Hashable {
+        /// Written in the `action` column of a decision point; distinct, not `none`, without commas,
+        /// quotes or line breaks.
         public var id: String
+        /// The channel that delivers it; must be one of `channels`. Checked and recorded, but the
+        /// generator does not use it: the action is logged on the journey's first touch, whatever
+        /// that touch's channel.
         public var channel: String
+        /// An action `id` delivered on `channel`.
         public init(id: String, channel: String) {
             self.id = id
             self.channel = channel
         }
     }
 
+    /// A customer region: its share of customers and its shift of the conversion logit.
     public struct Region: Sendable, Codable, Hashable {
+        /// Written in the `region` column; non-empty, without commas, quotes or line breaks.
         public var name: String
+        /// Share of customers (the shares are normalized).
         public var share: Double
         /// Added to the per-touch conversion logit.
         public var conversionCoefficient: Double
+        /// A region with every parameter given.
         public init(name: String, share: Double, conversionCoefficient: Double) {
             self.name = name
             self.share = share
@@ -61,6 +73,7 @@ public struct SimulationConfiguration: Sendable, Codable, Hashable {
         }
     }
 
+    /// Customers to simulate, 0...100,000,000. Default 10,000.
     public var customers = 10_000
     /// Seeds the sampling: customer `i` draws from its own generator (seed, i), so the output does not
     /// depend on the thread count.
@@ -72,7 +85,10 @@ public struct SimulationConfiguration: Sendable, Codable, Hashable {
     /// Length of the window; nothing happens after it (journeys running past it are censored).
     public var days = 180
 
+    /// Channel names, 1...200 distinct; the planted chains run over them. Default: the eight
+    /// channels of the event format.
     public var channels = ["email", "web", "app", "store", "call_center", "social", "sms", "push"]
+    /// Customer personas, at least one. Default: `deal_seeker`, `loyalist` and `browser`.
     public var segments: [Segment] = [
         Segment(
             name: "deal_seeker", share: 0.40, conversionIntercept: -3.9, churnIntercept: -3.0,
@@ -90,6 +106,8 @@ public struct SimulationConfiguration: Sendable, Codable, Hashable {
             propensities: [0.40, 0.20, 0.15, 0.05, 0.10, 0.10],
             actionLogitShifts: [-0.8, -0.3, 0.6, 0.1, -0.6]),
     ]
+    /// The intervention catalog; each segment's `propensities` and `actionLogitShifts` align with it
+    /// (after `none`). Default: five actions on email, sms, push, app and call_center.
     public var actions: [Action] = [
         Action(id: "email_discount10", channel: "email"),
         Action(id: "sms_offer", channel: "sms"),
@@ -97,6 +115,7 @@ public struct SimulationConfiguration: Sendable, Codable, Hashable {
         Action(id: "app_coupon", channel: "app"),
         Action(id: "call_retention", channel: "call_center"),
     ]
+    /// Regions, at least one. Default: north, south, east and west.
     public var regions: [Region] = [
         Region(name: "north", share: 0.30, conversionCoefficient: 0),
         Region(name: "south", share: 0.25, conversionCoefficient: 0.15),
@@ -107,6 +126,7 @@ public struct SimulationConfiguration: Sendable, Codable, Hashable {
     /// Per-touch conversion logit: + coefficient × touches on that channel in the last `windowDays`
     /// (the current touch included). Aligned with `channels`.
     public var channelConversionCoefficients = [0.10, 0.15, 0.25, 0.45, 0.20, 0.05, 0.10, 0.05]
+    /// The recent-touch window of `channelConversionCoefficients`, in days. Default 7.
     public var windowDays = 7
     /// Per-touch conversion logit: + coefficient × tenure_days / 365.
     public var tenureConversionCoefficient = -0.05
@@ -139,6 +159,7 @@ public struct SimulationConfiguration: Sendable, Codable, Hashable {
     /// A journey stops after this many touches even if the chain has not ended (a safety cap).
     public var maxJourneyTouches = 200
 
+    /// The default world: every field at the default documented on it.
     public init() {}
 
     /// Action names in the order of `propensities`: `"none"` first.
@@ -201,6 +222,11 @@ public struct SimulationConfiguration: Sendable, Codable, Hashable {
         return out
     }
 
+    /// Decodes a partial object: a missing (or null) key keeps its default. Unknown keys are
+    /// ignored. A nested `Segment`, `Action` or `Region` must be given whole.
+    ///
+    /// - Throws: `DecodingError` when a key holds a value of the wrong type, or a nested object
+    ///   lacks one of its keys.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         var d = SimulationConfiguration()
@@ -236,9 +262,14 @@ public struct SimulationConfiguration: Sendable, Codable, Hashable {
     }
 }
 
-/// A configuration the simulator cannot run: `message` lists every problem.
+/// A configuration the simulator cannot run (`message` lists every problem), or an output file
+/// `Simulator.write` could not create, write or rename.
 public struct SimulationError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong: every problem of the configuration, joined by `; `, or which output file could
+    /// not be created, written or renamed.
     public var message: String
+    /// An error with `message`.
     public init(_ message: String) { self.message = message }
+    /// The `message`.
     public var description: String { message }
 }

@@ -9,18 +9,30 @@ public struct SimulationTruth: Sendable, Codable, Equatable {
     /// `next` is the channels then `"END"` (the journey ends without conversion). The first row,
     /// `["START", "START"]`, is the distribution of the first touch (END probability 0).
     public struct TransitionTable: Sendable, Codable, Equatable {
+        /// One history per row: `["START", "START"]`, then `["START", c]` for each channel, then
+        /// `[c2, c1]` for every pair of channels.
         public var histories: [[String]]
+        /// Column labels: the channels, then `"END"`.
         public var next: [String]
+        /// `probabilities[h][n]` = P(next = `next[n]` | `histories[h]`); each row sums to 1.
         public var probabilities: [[Double]]
     }
 
+    /// One segment: its planted parameters, what the run drew, and its policy values.
     public struct Segment: Sendable, Codable, Equatable {
+        /// The segment's name, as in the configuration.
         public var name: String
+        /// The share as configured (not normalized over the segments).
         public var share: Double
+        /// The planted order-2 channel chain, drawn from `parameterSeed`.
         public var transitions: TransitionTable
+        /// Intercept of the per-touch conversion logit, as configured.
         public var conversionIntercept: Double
+        /// Intercept of the churn logit, as configured.
         public var churnIntercept: Double
+        /// Mean gap between journeys, days, as configured.
         public var meanJourneyGapDays: Double
+        /// Mean of `ln(customer_value)`, as configured.
         public var meanLogCustomerValue: Double
         /// Logging policy, aligned with `decisions`.
         public var propensities: [Double]
@@ -31,11 +43,16 @@ public struct SimulationTruth: Sendable, Codable, Equatable {
         /// computed from the planted hazards over the journey's touches (not estimated).
         public var averageEffects: [Double]
         /// The action with the largest logit shift: best for every customer of the segment, because
-        /// P(convert | action) increases with the shift whatever the journey.
+        /// P(convert | action) increases with the shift whatever the journey. `none` (shift 0) when no
+        /// action has a positive shift; ties go to the earlier decision.
         public var bestAction: String
+        /// Customers of the segment simulated.
         public var customers: Int
+        /// Decision points logged: one at the first touch of each journey.
         public var decisionPoints: Int
+        /// Journeys that converted.
         public var conversions: Int
+        /// Customers that churned inside the window.
         public var churned: Int
         /// Expected conversions per customer of the segment under the logging policy.
         public var loggingValue: Double
@@ -45,25 +62,39 @@ public struct SimulationTruth: Sendable, Codable, Equatable {
         public var noActionValue: Double
     }
 
+    /// Version of this layout of `truth.json`: 1.
     public var formatVersion = 1
+    /// The configuration simulated, every default filled in.
     public var configuration: SimulationConfiguration
+    /// Channel names, as in `configuration.channels`.
     public var channels: [String]
+    /// Decision names: `"none"`, then the action ids. Arrays "aligned with `decisions`" use this order.
     public var decisions: [String]
+    /// Per segment, in the configuration's order.
     public var segments: [Segment]
-    /// Totals over all customers.
+    /// Customers simulated (this and the counts below are totals over all segments).
     public var customers: Int
+    /// Event rows written.
     public var events: Int
+    /// Journeys started: converted, ended by the chain, cut by the touch cap, or censored by the
+    /// window end.
     public var journeys: Int
+    /// Decision points logged: one per journey.
     public var decisionPoints: Int
+    /// Journeys that converted.
     public var conversions: Int
+    /// Customers that churned inside the window.
     public var churned: Int
-    /// Expected conversions per customer (all segments) under each policy; see `valueDefinition`.
+    /// Expected conversions per customer (all segments) under the logging policy; see `valueDefinition`.
     public var loggingValue: Double
+    /// Expected conversions per customer when every decision takes its segment's `bestAction`.
     public var oracleValue: Double
+    /// Expected conversions per customer when no decision takes an action.
     public var noActionValue: Double
     /// How the model works and how the values were computed, in words.
     public var notes: [String]
 
+    /// How the policy values are computed, in words; the last entry of `notes`.
     public static let valueDefinition = """
         Policy values are exact expectations, not simulated outcomes: at each logged decision point (the first \
         touch of every journey) the journey's touches up to its chain end or the window end are known, each with \
@@ -73,6 +104,7 @@ public struct SimulationTruth: Sendable, Codable, Equatable {
         touch counts) is not included, as in one-step off-policy evaluation with reward = the journey converts.
         """
 
+    /// How the simulated world works, in words; the first entries of `notes`.
     public static let modelNotes = [
         "customers: segment, region by share; tenure_days ~ Exponential(meanTenureDays) capped at 3650; customer_value ~ exp(N(meanLogCustomerValue, 0.6²)), 2 decimals.",
         "journeys: channels follow the segment's order-2 chain from START,START until END; first journey starts Exp(meanJourneyGapDays) after the window start, the next Exp(meanJourneyGapDays) after a journey ends.",

@@ -7,8 +7,11 @@ import Glibc
 
 /// Counts so far, reported after each batch of customers.
 public struct SimulationProgress: Sendable {
+    /// Customers generated so far.
     public var customers = 0
+    /// Event rows generated so far.
     public var events = 0
+    /// CSV bytes handed to the writer so far, the header included.
     public var bytes = 0
 }
 
@@ -25,6 +28,9 @@ public struct SimulationProgress: Sendable {
 /// customers are generated in parallel and written in order: the bytes depend on the configuration only,
 /// never on the thread count. Columns: ``header``.
 public enum Simulator {
+    /// The CSV header line, without its line feed: the reader's event columns, then the customer
+    /// attributes `segment`, `region`, `tenure_days`, `customer_value` and the customer's
+    /// journey number `journey` (1, 2, …).
     public static let header =
         "customer_id,timestamp,channel,event,value,action,propensity,segment,region,tenure_days,customer_value,journey"
 
@@ -83,6 +89,8 @@ public enum Simulator {
     }
 
     /// The whole CSV in memory, and the truth: for tests and small runs.
+    ///
+    /// - Throws: `SimulationError` listing every problem of `configuration`.
     public static func csv(
         _ configuration: SimulationConfiguration, threads: Int = systemCoreCount()
     ) throws -> (csv: [UInt8], truth: SimulationTruth) {
@@ -93,6 +101,10 @@ public enum Simulator {
 
     /// Writes `directory/events.csv` and `directory/truth.json`, each under a temporary name first and
     /// renamed when complete, creating `directory` if needed.
+    ///
+    /// - Throws: `SimulationError` listing every problem of `configuration`, or naming an output file
+    ///   that cannot be created, written or renamed; Foundation's error if `directory` cannot be created
+    ///   or the temporary `truth.json` cannot be written.
     public static func write(
         _ configuration: SimulationConfiguration, to directory: String, threads: Int = systemCoreCount(),
         onProgress: ((SimulationProgress) -> Void)? = nil
@@ -142,12 +154,17 @@ public enum Simulator {
 
 extension SimulationTruth {
     /// Pretty-printed JSON with sorted keys: the same truth gives the same bytes.
+    ///
+    /// - Throws: `EncodingError` if a number is not finite (JSON has no NaN or infinity).
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(self)
     }
 
+    /// Decodes a truth written by `jsonData()` (the contents of `truth.json`).
+    ///
+    /// - Throws: `DecodingError` if the data is not such a document.
     public init(jsonData: Data) throws {
         self = try JSONDecoder().decode(SimulationTruth.self, from: jsonData)
     }
