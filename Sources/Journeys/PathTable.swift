@@ -133,7 +133,10 @@ extension PathTable {
         var rows = PathRows()
         for k in shards.indices {
             switch results.values[k]! {
-            case .success(let shard): rows.append(shard)
+            case .success(let shard):
+                guard rows.append(shard) else {
+                    throw fail(.tooManyDistinct, "more than 65,535 distinct channels", shards[k].2, nil)
+                }
             case .failure(let error): throw error
             }
         }
@@ -262,11 +265,14 @@ private struct PathRows: Sendable {
     var nulls: [Double] = []
     var parts: [Range<Int>] = []
 
-    /// Appends `other` (the rows after these), renumbering its channels into this table.
-    mutating func append(_ other: PathRows) {
+    /// Appends `other` (the rows after these), renumbering its channels into this table; false when
+    /// the union has more channels than a step can number.
+    mutating func append(_ other: PathRows) -> Bool {
         var map: [UInt16] = []
         for id in 0..<other.channels.count {
-            map.append(UInt16(other.channels.withKey(id) { channels.intern($0) }))
+            let global = other.channels.withKey(id) { channels.intern($0) }
+            guard global < Int(UInt16.max) else { return false }
+            map.append(UInt16(global))
         }
         let base = steps.count
         steps.append(contentsOf: other.steps.lazy.map { map[Int($0)] })
@@ -274,6 +280,7 @@ private struct PathRows: Sendable {
         conversions.append(contentsOf: other.conversions)
         values.append(contentsOf: other.values)
         nulls.append(contentsOf: other.nulls)
+        return true
     }
 
     /// Checks and stores one row whose fields are `ranges` of `b` (`starts`: their file offsets).

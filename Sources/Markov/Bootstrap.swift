@@ -129,6 +129,8 @@ extension WeightedPaths {
         for result in results.values {
             switch result {
             case .success(let a): replicas.append(a)
+            case .failure(let e) where e.code == .noData:
+                throw MarkovError(.noData, "a bootstrap replicate drew no journeys at all: the data are too small for a bootstrap (\(paths.count) paths)")
             case .failure(let e): throw e
             case nil: throw MarkovError(.solverFailed, "a bootstrap replicate did not run")
             }

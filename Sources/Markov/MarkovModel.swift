@@ -47,8 +47,10 @@ public struct MarkovModel: Sendable {
         let header: Header
         do {
             header = try JSONDecoder().decode(Header.self, from: data)
+        } catch DecodingError.keyNotFound {
+            throw MarkovError(.incompatible, "\(path) is not a Waypoint Markov model (no format header)")
         } catch {
-            throw MarkovError(.incompatible, "\(path) is not a Waypoint Markov model (no format header): \(error)")
+            throw MarkovError(.incompatible, "\(path) is not valid JSON (truncated or damaged?): \(error)")
         }
         guard header.format == format else {
             throw MarkovError(.incompatible, "\(path) holds a '\(header.format)' file, expected '\(format)'")
@@ -99,13 +101,13 @@ struct MarkovModelV1: Codable {
         guard [successorTargets.count, successorSymbols.count, successorWeights.count, conversionWeights.count,
             conversionValues.count, nullWeights.count].allSatisfy({ $0 == n }), totals.count == 3,
             states.allSatisfy({ $0.count <= MarkovConfiguration.maxOrder && $0.allSatisfy { Int($0) <= channelNames.count } }),
-            successorTargets.allSatisfy({ $0.allSatisfy { $0 >= 0 && Int($0) < n } })
+            successorTargets.allSatisfy({ $0.allSatisfy { $0 >= 0 && Int($0) < n } }),
+            zip(successorTargets, zip(successorSymbols, successorWeights)).allSatisfy({ $0.count == $1.0.count && $0.count == $1.1.count }),
+            successorSymbols.allSatisfy({ $0.allSatisfy { Int($0) <= channelNames.count } })
         else { throw MarkovError(.incompatible, "model file is inconsistent (column lengths or indices out of range)") }
         let chain = try TransitionCounts(
             configuration: configuration, channelNames: channelNames, states: states.map { ChainState(symbols: $0) },
             successors: (0..<n).map { s in
-                guard successorTargets[s].count == successorSymbols[s].count, successorTargets[s].count == successorWeights[s].count
-                else { return [] }
                 return (0..<successorTargets[s].count).map {
                     TransitionCounts.Successor(symbol: successorSymbols[s][$0], target: successorTargets[s][$0], weight: successorWeights[s][$0])
                 }

@@ -113,6 +113,9 @@ extension NextChannelModel {
         configuration: NextChannelConfiguration = NextChannelConfiguration()
     ) throws(MarkovError) -> NextChannelFit {
         try configuration.validate()
+        guard store.channelNames.count < Int(UInt16.max) else {
+            throw MarkovError(.incompatible, "the next-channel model numbers at most 65,534 channels; the store has \(store.channelNames.count)")
+        }
         switch configuration.order {
         case .fixed(let order):
             let model = counts(journeys, in: store, order: order, configuration: configuration, customers: nil)

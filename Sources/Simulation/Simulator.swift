@@ -137,13 +137,20 @@ public enum Simulator {
             unlink(temporary)
             throw SimulationError("cannot write \(temporary): \(String(cString: strerror(errno)))")
         }
-        guard rename(temporary, events) == 0 else {
-            unlink(temporary)
-            throw SimulationError("cannot rename \(temporary) to \(events): \(String(cString: strerror(errno)))")
-        }
+        // Both files are complete under temporary names before either is renamed into place.
         let truthPath = directory + "/truth.json"
         let truthTemporary = directory + "/.truth.json.partial-\(getpid())"
-        try truth.jsonData().write(to: URL(fileURLWithPath: truthTemporary))
+        do {
+            try truth.jsonData().write(to: URL(fileURLWithPath: truthTemporary))
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, events) == 0 else {
+            unlink(temporary)
+            unlink(truthTemporary)
+            throw SimulationError("cannot rename \(temporary) to \(events): \(String(cString: strerror(errno)))")
+        }
         guard rename(truthTemporary, truthPath) == 0 else {
             unlink(truthTemporary)
             throw SimulationError("cannot rename \(truthTemporary) to \(truthPath): \(String(cString: strerror(errno)))")

@@ -221,12 +221,12 @@ struct AttributionRow: Codable {
         let width = max(7, rows.map(\.channel.count).max() ?? 0)
         let withIntervals = rows.first?.conversionsInterval != nil
         let columns = ["removal", "markov"] + (withIntervals ? ["95% interval"] : []) + ["value", "first", "last", "linear", "position", "decay"]
-        var lines = ["channel".padding(toLength: width, withPad: " ", startingAt: 0) + columns.map { $0.leftPadded($0 == "95% interval" ? 20 : 11) }.joined()]
+        var lines = ["channel".padding(toLength: width, withPad: " ", startingAt: 0) + columns.map { " " + $0.leftPadded($0 == "95% interval" ? 20 : 11) }.joined()]
         for row in rows {
             var values = [String(format: "%.4f", row.removalEffect).leftPadded(11), formatCount(row.conversions).leftPadded(11)]
             if let ci = row.conversionsInterval { values.append(String(format: "%.1f-%.1f", ci[0], ci[1]).leftPadded(20)) }
             values += ([String(format: "%.2f", row.conversionValue)] + rules.map { formatCount(row.heuristics[$0]!.conversions) }).map { $0.leftPadded(11) }
-            lines.append(row.channel.padding(toLength: width, withPad: " ", startingAt: 0) + values.joined())
+            lines.append(row.channel.padding(toLength: width, withPad: " ", startingAt: 0) + values.map { " " + $0 }.joined())
         }
         lines.append("")
         lines.append("removal: removal effect; markov: conversions credited by it; value: their value; first, last, linear, position (40/20/40), decay: conversions credited by each rule")

@@ -220,3 +220,16 @@ private func expectPathError(
         #expect(error.message.contains("negative"))
     }
 }
+
+@Suite struct PathTableChannelLimitTests {
+    /// 70,000 distinct channels spread over both halves of a > 1 MiB file: a clear error, not a trap.
+    @Test func tooManyChannelsAcrossHalves() throws {
+        var text = "path;total_conversions;total_conversion_value;total_null\n"
+        for i in 0..<70_000 { text += "channel-number-\(i);1;0;0\n" }
+        #expect(text.utf8.count > 1 << 20)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("many-\(UUID().uuidString).csv").path
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let error = try #require(throws: JourneyError.self) { try PathTable.read(path: file) }
+        #expect(error.code == .tooManyDistinct)
+    }
+}

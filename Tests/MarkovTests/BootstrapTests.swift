@@ -76,3 +76,16 @@ import Testing
         }
     }
 }
+
+@Suite struct BootstrapSmallDataTests {
+    /// Two journeys: some replicate draws none; the error says the data are too small.
+    @Test func tooSmallForABootstrap() throws {
+        var paths = WeightedPaths()
+        paths.appendForTesting([0], conversions: 1, value: 0, nulls: 0)
+        paths.appendForTesting([1], conversions: 0, value: 0, nulls: 1)
+        let error = try #require(throws: MarkovError.self) {
+            try paths.bootstrapRemovalAttribution(configuration: MarkovConfiguration(), replicates: 200, seed: 1)
+        }
+        #expect(error.message.contains("too small for a bootstrap"))
+    }
+}
