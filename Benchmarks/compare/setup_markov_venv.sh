@@ -12,28 +12,11 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 py="$here/.venv/bin/python"
-bash "$here/setup_venv.sh" >&2
-
-reqs=(
-  "channelattribution==2.2.5"
-  "matplotlib>=3.11,<3.12"
-)
-
-if ! "$py" - "${reqs[@]}" <<'EOF' 2>/dev/null
-import sys
-from importlib.metadata import version
-from pip._vendor.packaging.requirements import Requirement
-for r in map(Requirement, sys.argv[1:]):
-    if not r.specifier.contains(version(r.name)):
-        sys.exit(1)
-EOF
-then
-  if ! command -v c++ >/dev/null 2>&1; then
-    echo "no C++ compiler: installing g++ (Debian)" >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >&2
-  fi
-  "$py" -m pip install --quiet --disable-pip-version-check "${reqs[@]}"
+if ! command -v c++ >/dev/null 2>&1; then
+  echo "no C++ compiler: installing g++ (Debian)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >&2
 fi
+bash "$here/setup_venv.sh" "channelattribution==2.2.5" "matplotlib>=3.11,<3.12" >&2
 
 MPLBACKEND=Agg "$py" - <<'EOF'
 import contextlib, io

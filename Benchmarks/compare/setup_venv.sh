@@ -2,7 +2,7 @@
 # Create Benchmarks/compare/.venv (if missing) with the Python peers used by the
 # ingestion comparison: numpy, pandas, polars, threadpoolctl.
 #
-# Usage:  bash Benchmarks/compare/setup_venv.sh
+# Usage:  bash Benchmarks/compare/setup_venv.sh [EXTRA_REQUIREMENT ...]
 # Then:   Benchmarks/compare/.venv/bin/python Benchmarks/compare/generate_events.py ...
 #
 # Idempotent: re-running only installs what is missing or out of the pinned range.
@@ -18,6 +18,7 @@ reqs=(
   "pandas>=3.1,<3.2"
   "polars>=2.1,<2.2"
   "threadpoolctl>=3.8,<4"
+  "$@"
 )
 
 if [ ! -x "$py" ]; then
