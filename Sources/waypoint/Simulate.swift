@@ -57,7 +57,7 @@ struct Simulate: ParsableCommand {
     var config: String?
 
     func validate() throws {
-        guard customers >= 0 else { throw ValidationError("--customers must be >= 0, got \(customers)") }
+        guard customers >= 1 else { throw ValidationError("--customers must be at least 1, got \(customers)") }
         guard threads >= 1 else { throw ValidationError("--threads must be >= 1, got \(threads)") }
         if let days, !(1...3650).contains(days) { throw ValidationError("--days must be 1...3650, got \(days)") }
     }

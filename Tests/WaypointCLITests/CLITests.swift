@@ -236,3 +236,26 @@ struct CLI {
         #expect(missing.stderr.contains("cannot load"))
     }
 }
+
+@Suite struct SimulateCLITests {
+    /// The repository root, from this file's path.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The shipped sample is exactly what datasets/README.md says made it.
+    @Test func shippedSampleIsReproducible() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("sim-\(UUID().uuidString)").path
+        let result = try CLI.run(["simulate", "--customers", "2000", "--seed", "7", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        for name in ["events.csv", "truth.json"] {
+            let made = try Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent(name))
+            let shipped = try Data(contentsOf: Self.root.appendingPathComponent("datasets/sample").appendingPathComponent(name))
+            #expect(made == shipped, "datasets/sample/\(name) differs from `waypoint simulate --customers 2000 --seed 7`")
+        }
+    }
+
+    @Test func badArgumentsExplain() throws {
+        let result = try CLI.run(["simulate", "--customers", "0", "--out", "/tmp/x"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("customers"))
+    }
+}
