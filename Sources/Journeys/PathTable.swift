@@ -117,7 +117,7 @@ extension PathTable {
         if quoteFree && bytes.count - headerEnd > 1 << 20, let lf = bytes[((headerEnd + bytes.count) / 2)...].firstIndex(of: 0x0A) {
             split = lf + 1
         }
-        let linesBeforeSplit = headerLines + bytes[headerEnd..<split].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        let linesBeforeSplit = headerLines + RecordSplitter.countLineFeeds(bytes[headerEnd..<split])
         let shards = [(headerEnd, split, headerLines + 1), (split, bytes.count, linesBeforeSplit + 1)].filter { $0.0 < $0.1 }
         let results = Slots<Result<PathRows, JourneyError>>(count: shards.count)
         let work = { @Sendable (k: Int) in
@@ -275,8 +275,13 @@ private struct PathRows: Sendable {
             map.append(UInt16(global))
         }
         let base = steps.count
-        steps.append(contentsOf: other.steps.lazy.map { map[Int($0)] })
-        offsets.append(contentsOf: other.offsets.dropFirst().lazy.map { $0 + base })
+        steps.reserveCapacity(steps.count + other.steps.count)
+        offsets.reserveCapacity(offsets.count + other.offsets.count)
+        conversions.reserveCapacity(conversions.count + other.conversions.count)
+        values.reserveCapacity(values.count + other.values.count)
+        nulls.reserveCapacity(nulls.count + other.nulls.count)
+        for step in other.steps { steps.append(map[Int(step)]) }
+        for offset in other.offsets.dropFirst() { offsets.append(offset + base) }
         conversions.append(contentsOf: other.conversions)
         values.append(contentsOf: other.values)
         nulls.append(contentsOf: other.nulls)

@@ -1,3 +1,5 @@
+import Dispatch
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -111,19 +113,42 @@ public struct HeuristicAttribution: Sendable {
         }
     }
 
-    /// Credits every converting row of an aggregated-path table (ages in steps).
-    public mutating func add(_ paths: PathTable) {
+    /// Credits every converting row of an aggregated-path table (ages in steps), in `threads` shards of
+    /// rows added up at the end.
+    public mutating func add(_ paths: PathTable, threads: Int = systemCoreCount()) {
         let ids = paths.channelNames.map { channelID($0) }
+        let shards = paths.count < 50_000 ? 1 : max(1, threads)
+        guard shards > 1 else {
+            add(paths, rows: 0..<paths.count, ids: ids)
+            return
+        }
+        var empty = self
+        empty.credit = Array(repeating: 0, count: credit.count)
+        empty.valueCredit = empty.credit
+        let parts = Slots<HeuristicAttribution>(count: shards)
+        DispatchQueue.concurrentPerform(iterations: shards) { [empty] k in
+            var part = empty
+            part.add(paths, rows: (paths.count * k / shards)..<(paths.count * (k + 1) / shards), ids: ids)
+            parts.set(k, part)
+        }
+        for part in parts.values {
+            for i in credit.indices {
+                credit[i] += part!.credit[i]
+                valueCredit[i] += part!.valueCredit[i]
+            }
+        }
+    }
+
+    private mutating func add(_ paths: PathTable, rows: Range<Int>, ids: [Int]) {
         var path: [Int] = []
         var ages: [Double] = []
-        for row in 0..<paths.count where paths.conversions[row] > 0 {
+        for row in rows where paths.conversions[row] > 0 {
             path.removeAll(keepingCapacity: true)
             ages.removeAll(keepingCapacity: true)
             for step in paths.path(row) { path.append(ids[Int(step)]) }
             for i in 0..<path.count { ages.append(Double(path.count - 1 - i)) }
             add(channels: path, ages: ages, conversions: paths.conversions[row], value: paths.conversionValues[row])
         }
-        // Channels that appear only on paths without conversions still get a (zero) row.
     }
 
     /// Credits every converted journey (ages in microseconds before the conversion).
