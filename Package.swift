@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "Journeys", targets: ["Journeys"]),
         .library(name: "Markov", targets: ["Markov"]),
         .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Logistic", targets: ["Logistic"]),
         .executable(name: "waypoint", targets: ["waypoint"]),
     ],
     dependencies: [
@@ -22,6 +24,8 @@ let package = Package(
         .target(name: "Journeys"),
         .target(name: "Markov", dependencies: ["Journeys", "Linalg"]),
         .target(name: "Simulation", dependencies: ["Journeys"]),
+        .target(name: "Evaluation"),
+        .target(name: "Logistic", dependencies: ["Linalg"]),
         .executableTarget(
             name: "waypoint",
             dependencies: [
@@ -37,6 +41,8 @@ let package = Package(
         .testTarget(name: "JourneysTests", dependencies: ["Journeys"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MarkovTests", dependencies: ["Markov", "Journeys"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Journeys", "Markov"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "LogisticTests", dependencies: ["Logistic", "Linalg"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WaypointCLITests", dependencies: ["waypoint"]),
     ]
 )

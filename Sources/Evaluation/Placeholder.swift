@@ -1,0 +1,2 @@
+/// Metrics shared by every model (work in progress).
+public enum EvaluationPlaceholder {}

@@ -1,0 +1,2 @@
+/// Logistic regression (work in progress).
+public enum LogisticPlaceholder {}
