@@ -22,7 +22,7 @@ let package = Package(
 
         .target(name: "Linalg", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(name: "Journeys"),
-        .target(name: "Markov", dependencies: ["Journeys", "Linalg"]),
+        .target(name: "Markov", dependencies: ["Journeys", "Linalg", "Evaluation"]),
         .target(name: "Simulation", dependencies: ["Journeys"]),
         .target(name: "Evaluation"),
         .target(name: "Logistic", dependencies: ["Linalg"]),
@@ -41,8 +41,10 @@ let package = Package(
         .testTarget(name: "JourneysTests", dependencies: ["Journeys"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MarkovTests", dependencies: ["Markov", "Journeys"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Journeys", "Markov"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "LogisticTests", dependencies: ["Logistic", "Linalg"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], exclude: ["make_reference.py"]),
+        .testTarget(
+            name: "LogisticTests", dependencies: ["Logistic", "Linalg"], exclude: ["make_reference.py"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "WaypointCLITests", dependencies: ["waypoint"]),
     ]
 )

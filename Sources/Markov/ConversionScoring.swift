@@ -1,3 +1,4 @@
+import Evaluation
 import Journeys
 
 /// How well the chain's conversion probability separates converted from lapsed journeys.
@@ -33,30 +34,13 @@ extension TransitionCounts {
             }
             scores.append((score, journey.outcome == .converted))
         }
+        // Scores are probabilities in [0, 1] and labels two-valued: the metrics cannot reject them.
+        let auc = scores.isEmpty ? nil : (try? BinaryEvaluation(scores: scores.map(\.score), labels: scores.map(\.positive)))?.rocAUC
         return ConversionEvaluation(
-            journeys: scores.count, converted: scores.filter(\.positive).count, unseenStates: unseen,
-            rocAUC: { let auc = rocAUC(scores); return auc.isNaN ? nil : auc }())
+            journeys: scores.count, converted: scores.filter(\.positive).count, unseenStates: unseen, rocAUC: auc)
     }
 
     private func channelIndexIfKnown(_ name: String) -> UInt16? {
         channelNames.firstIndex(of: name).map { UInt16($0) }
     }
-}
-
-/// ROC AUC by ranks: (sum of positive ranks − P(P+1)/2) / (P·N), midranks for ties. NaN without both classes.
-func rocAUC(_ scores: [(score: Double, positive: Bool)]) -> Double {
-    let sorted = scores.sorted { $0.score < $1.score }
-    let positives = Double(sorted.filter(\.positive).count)
-    let negatives = Double(sorted.count) - positives
-    guard positives > 0, negatives > 0 else { return .nan }
-    var rankSum = 0.0
-    var i = 0
-    while i < sorted.count {
-        var j = i
-        while j < sorted.count && sorted[j].score == sorted[i].score { j += 1 }
-        let midrank = Double(i + j + 1) / 2  // ranks i+1 ... j
-        for k in i..<j where sorted[k].positive { rankSum += midrank }
-        i = j
-    }
-    return (rankSum - positives * (positives + 1) / 2) / (positives * negatives)
 }

@@ -104,14 +104,3 @@ import Testing
         #expect(sparse.contains("-> null [label=\"0.33\""))
     }
 }
-
-@Suite struct ROCTests {
-    @Test func handCases() {
-        #expect(rocAUC([(0.9, true), (0.1, false)]) == 1)
-        #expect(rocAUC([(0.1, true), (0.9, false)]) == 0)
-        // One tie between a positive and a negative counts one half: pairs (p1,n1)=1, (p1,n2)=0.5 → 0.75.
-        #expect(rocAUC([(0.8, true), (0.2, false), (0.8, false)]) == 0.75)
-        #expect(rocAUC([(0.5, true), (0.5, false), (0.5, true), (0.5, false)]) == 0.5)
-        #expect(rocAUC([(0.5, true)]).isNaN)
-    }
-}

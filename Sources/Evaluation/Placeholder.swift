@@ -1,2 +1,0 @@
-/// Metrics shared by every model (work in progress).
-public enum EvaluationPlaceholder {}

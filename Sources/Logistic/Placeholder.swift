@@ -1,2 +1,0 @@
-/// Logistic regression (work in progress).
-public enum LogisticPlaceholder {}
