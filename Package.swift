@@ -31,6 +31,7 @@ let package = Package(
             dependencies: [
                 "Journeys",
                 "Linalg",
+                "Logistic",
                 "Markov",
                 "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

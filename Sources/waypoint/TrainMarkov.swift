@@ -6,7 +6,7 @@ import Markov
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fit models on a touchpoint log and save them.",
-        subcommands: [TrainMarkov.self]
+        subcommands: [TrainMarkov.self, TrainLogistic.self]
     )
 }
 

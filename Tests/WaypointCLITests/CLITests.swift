@@ -259,3 +259,72 @@ struct CLI {
         #expect(result.stderr.contains("customers"))
     }
 }
+
+@Suite struct TrainLogisticCLITests {
+    let table = """
+        age,plan,"churned"
+        21,basic,1
+        35,pro,0
+        48,"pro",0
+        19,basic,1
+        52,team,0
+        33,basic,0
+        27,team,1
+        44,pro,1
+        30,basic,0
+        61,team,0
+
+        """
+
+    @Test func fitsAndPrintsJSONWithOneHotNames() throws {
+        let path = try CLI.temporaryFile(table)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("logistic-\(UUID().uuidString).json").path
+        let result = try CLI.run(
+            ["train", "logistic", "--table", path, "--label", "churned", "--format", "json", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        for key in ["intercept", "coefficients", "iterations", "converged", "gradient_norm", "log_likelihood", "notes"] {
+            #expect(object[key] != nil, "missing \(key)")
+        }
+        #expect(object["standard_errors"] == nil)
+        let coefficients = try #require(object["coefficients"] as? [String: Any])
+        #expect(Set(coefficients.keys) == ["age", "plan=pro", "plan=team"])
+        #expect(object["converged"] as? Bool == true)
+        let saved = try #require(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+        #expect(saved["columns"] as? [String] == ["age", "plan=pro", "plan=team"])
+        #expect(saved["model"] != nil)
+
+        let tableOutput = try CLI.run(["train", "logistic", "--table", path, "--label", "churned", "--standardize"])
+        #expect(tableOutput.status == 0, "\(tableOutput.stderr)")
+        #expect(tableOutput.stdout.contains("plan=team"))
+        #expect(tableOutput.stdout.contains("standardized scale"))
+    }
+
+    @Test func unpenalizedFitHasStandardErrors() throws {
+        let path = try CLI.temporaryFile(table)
+        let result = try CLI.run(
+            ["train", "logistic", "--table", path, "--label", "churned", "--l2", "0", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let errors = try #require(object["standard_errors"] as? [String: Double])
+        #expect(Set(errors.keys) == ["(intercept)", "age", "plan=pro", "plan=team"])
+        #expect(errors.values.allSatisfy { $0 > 0 && $0.isFinite })
+    }
+
+    @Test func badLabelNamesTheLine() throws {
+        let path = try CLI.temporaryFile("x,y\n1,yes\n2,no\n3,maybe\n")
+        let result = try CLI.run(["train", "logistic", "--table", path, "--label", "y"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(path):4"), "\(result.stderr)")
+        #expect(result.stderr.contains("maybe"))
+    }
+
+    @Test func missingLabelColumnListsTheHeader() throws {
+        let path = try CLI.temporaryFile(table)
+        let result = try CLI.run(["train", "logistic", "--table", path, "--label", "converted"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("converted"), "\(result.stderr)")
+        #expect(result.stderr.contains("'age', 'plan', 'churned'"), "\(result.stderr)")
+    }
+}
