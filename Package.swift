@@ -10,6 +10,9 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Logistic", targets: ["Logistic"]),
+        .library(name: "Features", targets: ["Features"]),
+        .library(name: "Decisioning", targets: ["Decisioning"]),
+        .library(name: "WaypointScoring", targets: ["WaypointScoring"]),
         .executable(name: "waypoint", targets: ["waypoint"]),
     ],
     dependencies: [
@@ -26,6 +29,9 @@ let package = Package(
         .target(name: "Simulation", dependencies: ["Journeys"]),
         .target(name: "Evaluation"),
         .target(name: "Logistic", dependencies: ["Linalg"]),
+        .target(name: "Features", dependencies: ["Journeys"]),
+        .target(name: "Decisioning", dependencies: ["Logistic", "Linalg", "Evaluation"]),
+        .target(name: "WaypointScoring", dependencies: ["Features", "Logistic", "Markov", "Decisioning", "Journeys"]),
         .executableTarget(
             name: "waypoint",
             dependencies: [
@@ -34,6 +40,9 @@ let package = Package(
                 "Logistic",
                 "Markov",
                 "Simulation",
+                "Features",
+                "Decisioning",
+                "WaypointScoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +55,9 @@ let package = Package(
         .testTarget(
             name: "LogisticTests", dependencies: ["Logistic", "Linalg"], exclude: ["make_reference.py"],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Journeys", "Simulation"]),
+        .testTarget(name: "DecisioningTests", dependencies: ["Decisioning", "Logistic", "Linalg", "Simulation", "Journeys"]),
+        .testTarget(name: "WaypointScoringTests", dependencies: ["WaypointScoring", "Features", "Logistic", "Markov", "Decisioning", "Journeys", "Simulation"]),
         .testTarget(name: "WaypointCLITests", dependencies: ["waypoint"]),
     ]
 )

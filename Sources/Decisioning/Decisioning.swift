@@ -1,0 +1,1 @@
+// The Decisioning module: see the files of this folder.

@@ -1,0 +1,1 @@
+// The Features module: see the files of this folder.

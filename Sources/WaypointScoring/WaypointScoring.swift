@@ -1,0 +1,1 @@
+// The WaypointScoring module: see the files of this folder.
