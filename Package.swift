@@ -17,6 +17,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 for bundle checksums and training-data fingerprints (BoringSSL's, hardware-accelerated).
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // C interfaces. Only Linalg imports them.
@@ -31,7 +33,12 @@ let package = Package(
         .target(name: "Logistic", dependencies: ["Linalg"]),
         .target(name: "Features", dependencies: ["Journeys"]),
         .target(name: "Decisioning", dependencies: ["Logistic", "Linalg", "Evaluation"]),
-        .target(name: "WaypointScoring", dependencies: ["Features", "Logistic", "Markov", "Decisioning", "Journeys"]),
+        .target(
+            name: "WaypointScoring",
+            dependencies: [
+                "Features", "Logistic", "Markov", "Decisioning", "Journeys",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .executableTarget(
             name: "waypoint",
             dependencies: [

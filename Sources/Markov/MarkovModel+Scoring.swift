@@ -1,0 +1,94 @@
+/// Conversion probabilities of every state of a fitted chain, solved once, for scoring one customer at
+/// a time: what a journey so far is worth, and which next touch would raise it most.
+///
+/// ```swift
+/// let table = try model.conversionTable()
+/// table.probability(after: ["email", "web"]).probability   // P(the journey converts)
+/// table.channelAdvice(after: ["email", "web"]).first       // the next channel that helps most
+/// ```
+public struct MarkovConversionTable: Sendable {
+    /// P(conversion) from each state of `chain`, the start state first.
+    let probabilities: [Double]
+    let chain: TransitionCounts
+    /// The chain's channel ids by name.
+    let channelIDs: [String: UInt16]
+
+    /// The channels the chain knows, in its order.
+    public var channelNames: [String] { chain.channelNames }
+
+    /// P(conversion) of a journey that has not touched anything yet (the start state).
+    public var startProbability: Double { probabilities[0] }
+
+    /// Where a journey so far ends up in the chain.
+    public struct Lookup: Sendable, Equatable {
+        /// P(the journey eventually converts) from its current state; the start state's probability when
+        /// `known` is false.
+        public var probability: Double
+        /// False when the journey's state was never seen in training, or it touched a channel the
+        /// chain does not know.
+        public var known: Bool
+    }
+
+    /// P(conversion) from the state a journey reaches after touching `path` (oldest first, the whole
+    /// current journey; with the default `history` semantics only the last `order` touches and whether
+    /// there were fewer than `order` matter).
+    ///
+    /// - Complexity: O(order) hashing; no solve.
+    public func probability(after path: some Collection<String>) -> Lookup {
+        guard let state = state(after: path) else { return Lookup(probability: probabilities[0], known: path.isEmpty) }
+        return Lookup(probability: probabilities[state], known: true)
+    }
+
+    /// One candidate next touch and what it would do to the journey's conversion probability.
+    public struct Advice: Sendable, Equatable {
+        /// The channel to touch next.
+        public var channel: String
+        /// P(conversion) after that touch.
+        public var probability: Double
+        /// `probability` minus the journey's probability now.
+        public var gain: Double
+    }
+
+    /// For each channel whose next state was seen in training, P(conversion) after touching it next and
+    /// the gain over now, best gain first (ties in channel order). Empty when the journey's own state is
+    /// unknown, because there is then no "now" to compare with.
+    public func channelAdvice(after path: [String]) -> [Advice] {
+        let now = probability(after: path)
+        guard now.known else { return [] }
+        var advice: [Advice] = []
+        var extended = path
+        extended.append("")
+        for name in chain.channelNames {
+            extended[extended.count - 1] = name
+            if let state = state(after: extended) {
+                advice.append(Advice(channel: name, probability: probabilities[state], gain: probabilities[state] - now.probability))
+            }
+        }
+        // Stable sort: equal gains keep the chain's channel order.
+        return advice.enumerated().sorted { $0.element.gain != $1.element.gain ? $0.element.gain > $1.element.gain : $0.offset < $1.offset }
+            .map(\.element)
+    }
+
+    private func state(after path: some Collection<String>) -> Int? {
+        if path.isEmpty { return 0 }
+        var ids: [UInt16] = []
+        ids.reserveCapacity(path.count)
+        for name in path {
+            guard let id = channelIDs[name] else { return nil }
+            ids.append(id)
+        }
+        return chain.finalState(of: ids)
+    }
+}
+
+extension MarkovModel {
+    /// Solves the absorbing chain once and keeps every state's conversion probability.
+    ///
+    /// - Throws: `MarkovError` `.solverFailed` if the absorbing chain cannot be solved.
+    public func conversionTable() throws(MarkovError) -> MarkovConversionTable {
+        let probabilities = try AbsorbingChain(chain).conversionProbabilities()
+        var ids: [String: UInt16] = [:]
+        for (i, name) in chain.channelNames.enumerated() { ids[name] = UInt16(i) }
+        return MarkovConversionTable(probabilities: probabilities, chain: chain, channelIDs: ids)
+    }
+}
