@@ -92,3 +92,45 @@ extension MarkovModel {
         return MarkovConversionTable(probabilities: probabilities, chain: chain, channelIDs: ids)
     }
 }
+
+import Foundation
+
+extension MarkovModel {
+    /// The model as `save(to:)` writes it: version-1 JSON with sorted keys, Doubles in shortest
+    /// round-trip form (a load gives back the same model bit for bit).
+    ///
+    /// - Throws: `EncodingError` if a number is not finite.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(MarkovModelV1(model: self))
+    }
+
+    /// Reads a model from the bytes `jsonData()` or `save(to:)` wrote; `source` names them in errors.
+    ///
+    /// - Throws: `MarkovError.incompatible` for another format, a newer version, bytes that are not JSON
+    ///   with a format header (truncated), or a body whose columns do not fit together; `DecodingError`
+    ///   for missing or mistyped fields.
+    public init(jsonData data: Data, source: String) throws {
+        struct Header: Decodable {
+            var format: String
+            var version: Int
+        }
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: data)
+        } catch DecodingError.keyNotFound {
+            throw MarkovError(.incompatible, "\(source) is not a Waypoint Markov model (no format header)")
+        } catch {
+            throw MarkovError(.incompatible, "\(source) is not valid JSON (truncated or damaged?)")
+        }
+        guard header.format == Self.format else {
+            throw MarkovError(.incompatible, "\(source) holds a '\(header.format)' file, expected '\(Self.format)'")
+        }
+        guard header.version <= Self.formatVersion else {
+            throw MarkovError(
+                .incompatible, "\(source) is format version \(header.version); this build reads up to \(Self.formatVersion): update Waypoint")
+        }
+        self = try JSONDecoder().decode(MarkovModelV1.self, from: data).model()
+    }
+}

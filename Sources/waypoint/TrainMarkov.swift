@@ -6,14 +6,14 @@ import Markov
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fit models on a touchpoint log and save them.",
-        subcommands: [TrainMarkov.self, TrainLogistic.self]
+        subcommands: [TrainAll.self, TrainMarkov.self, TrainLogistic.self]
     )
 }
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure a saved model on a touchpoint log (use customers it was not fitted on).",
-        subcommands: [EvaluateMarkov.self]
+        subcommands: [EvaluateMarkov.self, EvaluatePolicy.self]
     )
 }
 

@@ -38,7 +38,7 @@ struct Waypoint: ParsableCommand {
               waypoint train markov --events datasets/sample/events.csv --out m.json
             """,
         version: version,
-        subcommands: [Events.self, Train.self, Evaluate.self, Attribute.self, Simulate.self]
+        subcommands: [Events.self, Train.self, Score.self, Recommend.self, Evaluate.self, Attribute.self, FeaturesCommand.self, Simulate.self]
     )
 }
 

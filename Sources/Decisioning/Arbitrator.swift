@@ -1,0 +1,201 @@
+/// Chooses the next best action for one customer: the eligible, allowed action with the largest expected
+/// incremental value `uplift × value − cost`, or "no action" when none is positive.
+///
+/// ```swift
+/// let arbitrator = try Arbitrator(catalog: catalog, model: fit.model, outputNames: ["churn_probability"])
+/// let recommendation = arbitrator.recommend(
+///     features: row, outputs: [0.42], history: contacts, suppressedChannels: ["sms"], now: now)
+/// recommendation.best.actionID   // "email_discount10", or "none"
+/// ```
+///
+/// An immutable `Sendable` value: rules are compiled once, at initialization.
+public struct Arbitrator: Sendable {
+    /// The catalog it chooses from.
+    public let catalog: ActionCatalog
+    /// The uplift model scoring the catalog's actions.
+    public let model: UpliftModel
+    /// Names of the model outputs rules may read besides the features (`churn_probability`, …).
+    public let outputNames: [String]
+    /// Per catalog action: its compiled eligibility rule, or `nil`.
+    let rules: [CompiledRule?]
+    /// Per catalog action: its arm in the model (1-based).
+    let arms: [Int]
+    /// How many feature values rules read (before the outputs).
+    let ruleFeatureCount: Int
+
+    /// Binds a catalog to a model.
+    ///
+    /// Rules read the model's features (``UpliftModel/featureNames``), or `ruleFeatureNames` when given,
+    /// followed by `outputNames`. Give `ruleFeatureNames` when rules are written on other values than
+    /// the model reads: raw values (`recency_days_email >= 7`) for a model fitted on standardized ones, or
+    /// every feature for a model fitted on a few.
+    ///
+    /// - Throws: ``DecisioningError`` `.invalidCatalog` if an action of the catalog has no arm in the model,
+    ///   or a rule names something that is neither a feature nor an output (with action id and column).
+    public init(catalog: ActionCatalog, model: UpliftModel, outputNames: [String] = [], ruleFeatureNames: [String]? = nil) throws {
+        var problems: [DecisioningError.Problem] = []
+        var armOf: [String: Int] = [:]
+        for (k, id) in model.actionIDs.enumerated() { armOf[id] = k + 1 }
+        var arms: [Int] = []
+        var rules: [CompiledRule?] = []
+        let names = (ruleFeatureNames ?? model.featureNames) + outputNames
+        for action in catalog.actions {
+            if let arm = armOf[action.id] {
+                arms.append(arm)
+            } else {
+                arms.append(0)
+                problems.append(
+                    .init(actionID: action.id, field: "id", message: "the uplift model has no arm for this action; refit it with the catalog"))
+            }
+            do {
+                rules.append(try action.eligibility?.compile(names: names))
+            } catch let error as DecisioningError {
+                rules.append(nil)
+                problems.append(.init(actionID: action.id, field: "eligibility", column: error.column, message: ActionCatalog.withoutColumn(error)))
+            }
+        }
+        if !problems.isEmpty { throw ActionCatalog.error(problems) }
+        self.catalog = catalog
+        self.model = model
+        self.outputNames = outputNames
+        self.ruleFeatureCount = ruleFeatureNames?.count ?? model.featureNames.count
+        self.rules = rules
+        self.arms = arms
+    }
+
+    /// Ranks the actions for one customer.
+    ///
+    /// An action is a candidate when its eligibility rule holds on `features + outputs` and the contact
+    /// policy and suppressions allow it (``ContactPolicy/allows(_:history:now:suppressedChannels:)``);
+    /// the others are listed in ``Recommendation/blocked`` with the reason. Candidates are ranked by
+    /// expected incremental value `(P(y | action) − P(y | none)) × value − cost`, largest first; ties go to
+    /// the larger ``CatalogAction/value``, then to the earlier action in the catalog. "No action" (value 0)
+    /// ranks above every candidate whose expected incremental value is not positive (or is NaN), so it is
+    /// ``Recommendation/best`` exactly when no candidate pays.
+    ///
+    /// - Parameters:
+    ///   - features: the customer's features, aligned with ``UpliftModel/featureNames``.
+    ///   - outputs: model outputs aligned with ``outputNames``.
+    ///   - history: the customer's past contacts.
+    ///   - suppressedChannels: channels the customer unsubscribed from; never offered.
+    ///   - now: Unix time of the decision, seconds.
+    ///   - reasonLimit: how many uplift reasons to attach to each ranked action (default 3).
+    ///   - ruleFeatures: the values of the `ruleFeatureNames` given at initialization; default `features`.
+    /// - Precondition: `features.count == model.featureNames.count`, `outputs.count == outputNames.count`,
+    ///   and the rule features have as many values as the rules were compiled for.
+    public func recommend(
+        features: [Double], outputs: [Double] = [], history: [ContactRecord] = [],
+        suppressedChannels: Set<String> = [], now: Int64, reasonLimit: Int = 3, ruleFeatures: [Double]? = nil
+    ) -> Recommendation {
+        precondition(
+            features.count == model.featureNames.count,
+            "got \(features.count) features but the model has \(model.featureNames.count)")
+        precondition(outputs.count == outputNames.count, "got \(outputs.count) outputs but \(outputNames.count) output names")
+        precondition(
+            (ruleFeatures ?? features).count == ruleFeatureCount,
+            "got \((ruleFeatures ?? features).count) rule features, expected \(ruleFeatureCount)")
+        let values = (ruleFeatures ?? features) + outputs
+        let probabilities = model.probabilities(features)
+        let base = probabilities[0]
+        var candidates: [(rank: RankedAction, group: Int, order: Int)] = []
+        var blocked: [BlockedAction] = []
+        for (k, action) in catalog.actions.enumerated() {
+            if let rule = rules[k], !rule.evaluate(values) {
+                blocked.append(BlockedAction(actionID: action.id, reason: .ineligible(rule: rule.source)))
+                continue
+            }
+            if case .blocked(let reason) = catalog.contactPolicy.allows(
+                action, history: history, now: now, suppressedChannels: suppressedChannels)
+            {
+                blocked.append(BlockedAction(actionID: action.id, reason: .contact(reason)))
+                continue
+            }
+            let p = probabilities[arms[k]]
+            let uplift = p - base
+            let value = uplift * action.value - action.cost
+            let ranked = RankedAction(
+                actionID: action.id, channel: action.channel, probabilityWithAction: p, probabilityWithoutAction: base,
+                uplift: uplift, expectedIncrementalValue: value, cost: action.cost, value: action.value,
+                appliedRules: rules[k].map { [$0.source] } ?? [],
+                reasons: model.reasons(arm: arms[k], row: features, limit: reasonLimit))
+            candidates.append((ranked, value > 0 ? 0 : 2, k))
+        }
+        let none = RankedAction(
+            actionID: ActionCatalog.noActionID, channel: nil, probabilityWithAction: base, probabilityWithoutAction: base,
+            uplift: 0, expectedIncrementalValue: 0, cost: 0, value: 0, appliedRules: [], reasons: [])
+        candidates.append((none, 1, catalog.actions.count))
+        candidates.sort { a, b in
+            if a.group != b.group { return a.group < b.group }
+            let (x, y) = (a.rank.expectedIncrementalValue, b.rank.expectedIncrementalValue)
+            if x != y && !x.isNaN && !y.isNaN { return x > y }
+            if x.isNaN != y.isNaN { return y.isNaN }
+            if a.rank.value != b.rank.value { return a.rank.value > b.rank.value }
+            return a.order < b.order
+        }
+        return Recommendation(ranked: candidates.map(\.rank), blocked: blocked)
+    }
+}
+
+/// The ranked candidates for one customer, and the actions that were not candidates, with why.
+public struct Recommendation: Sendable, Hashable {
+    /// Candidates best first: the allowed, eligible actions and "no action".
+    public let ranked: [RankedAction]
+    /// Actions of the catalog that were not candidates, in catalog order, each with its reason.
+    public let blocked: [BlockedAction]
+
+    /// The first of ``ranked``: the action to take ("no action" when nothing pays).
+    public var best: RankedAction { ranked[0] }
+}
+
+/// One candidate action with its predicted effect, value and reasons.
+public struct RankedAction: Sendable, Hashable {
+    /// The action's id, or `none`.
+    public let actionID: String
+    /// Its channel; `nil` for "no action".
+    public let channel: String?
+    /// `P(outcome | features, action)`.
+    public let probabilityWithAction: Double
+    /// `P(outcome | features, no action)`.
+    public let probabilityWithoutAction: Double
+    /// `probabilityWithAction − probabilityWithoutAction`.
+    public let uplift: Double
+    /// `uplift × value − cost`: what taking it is expected to add over doing nothing.
+    public let expectedIncrementalValue: Double
+    /// The action's cost.
+    public let cost: Double
+    /// The value of the outcome it targets.
+    public let value: Double
+    /// The eligibility rules that held for it (its own rule, if it has one).
+    public let appliedRules: [String]
+    /// The largest contributions to its log-odds uplift (see ``UpliftModel/reasons(arm:row:limit:)``).
+    public let reasons: [UpliftReason]
+}
+
+/// An action that was not a candidate, and why.
+public struct BlockedAction: Sendable, Hashable {
+    /// Why an action was not a candidate.
+    public enum Reason: Sendable, Hashable, CustomStringConvertible {
+        /// Its eligibility rule (given) did not hold.
+        case ineligible(rule: String)
+        /// The contact policy or a suppression forbids contacting the customer with it now.
+        case contact(ContactBlockReason)
+
+        /// One sentence.
+        public var description: String {
+            switch self {
+            case .ineligible(let rule): "its eligibility rule '\(rule)' does not hold"
+            case .contact(let reason): reason.description
+            }
+        }
+    }
+    /// The action's id.
+    public let actionID: String
+    /// Why it was not a candidate.
+    public let reason: Reason
+
+    /// A blocked action with its reason.
+    public init(actionID: String, reason: Reason) {
+        self.actionID = actionID
+        self.reason = reason
+    }
+}

@@ -1,1 +1,0 @@
-// The Decisioning module: see the files of this folder.

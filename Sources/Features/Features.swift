@@ -1,1 +1,0 @@
-// The Features module: see the files of this folder.

@@ -1,0 +1,74 @@
+/// Timestamps in increasing order, appended at the back and dropped from the front once older than the
+/// longest window. Dropping is lazy (only when the queue is appended to) and storage is compacted when
+/// more than half of it is dead, so `append` is amortized O(1).
+struct TimeQueue: Sendable, Equatable {
+    private(set) var times: [Int64] = []
+    private(set) var head = 0
+
+    var isEmpty: Bool { head == times.count }
+
+    mutating func append(_ time: Int64, droppingBefore limit: Int64) {
+        while head < times.count && times[head] < limit { head += 1 }
+        if head >= 32 && head * 2 >= times.count {
+            times.removeFirst(head)
+            head = 0
+        }
+        times.append(time)
+    }
+
+    /// Index of the first live entry with time ≥ `limit` (binary search).
+    func firstIndex(atOrAfter limit: Int64) -> Int {
+        var low = head
+        var high = times.count
+        while low < high {
+            let mid = (low + high) / 2
+            if times[mid] < limit { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// Entries with time ≥ `limit`.
+    func count(since limit: Int64) -> Int { times.count - firstIndex(atOrAfter: limit) }
+
+    mutating func removeAll() {
+        times.removeAll(keepingCapacity: true)
+        head = 0
+    }
+}
+
+/// A `TimeQueue` with a value per entry, for the windowed sums of event values.
+struct ValueQueue: Sendable, Equatable {
+    private(set) var times: [Int64] = []
+    private(set) var values: [Double] = []
+    private var head = 0
+
+    mutating func append(_ time: Int64, _ value: Double, droppingBefore limit: Int64) {
+        while head < times.count && times[head] < limit { head += 1 }
+        if head >= 32 && head * 2 >= times.count {
+            times.removeFirst(head)
+            values.removeFirst(head)
+            head = 0
+        }
+        times.append(time)
+        values.append(value)
+    }
+
+    /// Sum of the values of entries with time ≥ `limit`, added oldest first.
+    func sum(since limit: Int64) -> Double {
+        var low = head
+        var high = times.count
+        while low < high {
+            let mid = (low + high) / 2
+            if times[mid] < limit { low = mid + 1 } else { high = mid }
+        }
+        var total = 0.0
+        for k in low..<times.count { total += values[k] }
+        return total
+    }
+
+    mutating func removeAll() {
+        times.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        head = 0
+    }
+}

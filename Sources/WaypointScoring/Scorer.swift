@@ -1,0 +1,390 @@
+import Decisioning
+import Dispatch
+import Features
+import Journeys
+import Logistic
+import Markov
+
+/// One touch, as a service sees it arrive.
+public struct TouchEvent: Sendable, Hashable {
+    /// Microseconds since 1970-01-01T00:00:00Z.
+    public var time: Int64
+    /// The channel (`email`, `web`, …); one the models never saw counts as "other".
+    public var channel: String
+    /// The event type (`view`, `purchase`, …). Default `touch`.
+    public var event: String
+    /// Revenue or other value of the event. Default 0.
+    public var value: Double
+    /// The intervention made at this touch, if any.
+    public var action: String?
+
+    /// A touch.
+    public init(time: Int64, channel: String, event: String = "touch", value: Double = 0, action: String? = nil) {
+        self.time = time
+        self.channel = channel
+        self.event = event
+        self.value = value
+        self.action = action
+    }
+}
+
+/// What a scorer knows about one customer: updated event by event, never replayed.
+///
+/// Memory is bounded by the events inside the longest feature window, whatever the customer's history.
+public struct CustomerState: Sendable, Equatable {
+    /// The customer's id.
+    public let customerID: String
+    var history: CustomerHistory
+    var attributes: AttributeValues
+    /// Events recorded so far.
+    public var events: Int { history.eventCount }
+    /// Time of the latest event recorded, microseconds.
+    public var lastEventTime: Int64? { history.lastTouch }
+    /// Recorded events whose channel the models never saw (read as "other").
+    public internal(set) var unknownChannels = 0
+    /// Recorded events whose type the models never saw.
+    public internal(set) var unknownEventTypes = 0
+    /// Recorded events whose action the models never saw.
+    public internal(set) var unknownActions = 0
+    /// Recent contacts made by actions (as long as the contact policy looks back), for the contact rules.
+    public internal(set) var contacts: [ContactRecord] = []
+    /// Channels the customer unsubscribed from: never offered an action.
+    public internal(set) var suppressedChannels: Set<String> = []
+}
+
+/// Why a scorer refused an input.
+public struct ScoringError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What was wrong, for people.
+    public var message: String
+    init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A channel and its probability.
+public struct ChannelProbability: Sendable, Hashable, Codable {
+    /// The channel.
+    public var channel: String
+    /// Its probability.
+    public var probability: Double
+}
+
+/// One feature's part in a logistic model's log-odds for one customer.
+public struct Reason: Sendable, Hashable, Codable {
+    /// The feature's name (`recency_days_email`, `segment=loyalist`).
+    public var feature: String
+    /// Its raw (unstandardized) value for the customer.
+    public var value: Double
+    /// Coefficient × the model-ready (standardized) value: the log-odds it adds against an average customer.
+    public var contribution: Double
+}
+
+/// Everything a scorer says about one customer at one time.
+public struct CustomerScore: Sendable, Equatable {
+    /// The customer's id.
+    public var customerID: String
+    /// When the score applies, microseconds.
+    public var time: Int64
+    /// The most likely next channels of the open journey (a new one if none is open), best first.
+    public var nextChannels: [ChannelProbability]
+    /// P(the journey ends after its last touch: converts or lapses) from the next-channel model.
+    public var journeyEndProbability: Double
+    /// Median time to the next touch of the open journey, microseconds; nil when no journey is open
+    /// (the model knows gaps inside journeys, not the wait for a new one) or the model saw no gaps.
+    public var nextTouchMedian: Double?
+    /// The Markov chain's P(the open journey converts); the start state's when no journey is open.
+    public var journeyConversionProbability: Double
+    /// False when the journey's chain state was never seen in training (the start state's value is used).
+    public var journeyStateKnown: Bool
+    /// The next channel whose touch raises the journey's conversion probability most, and by how much.
+    public var bestNextChannel: MarkovConversionTable.Advice?
+    /// P(churn within the churn horizon); nil without a churn model.
+    public var churnProbability: Double?
+    /// P(conversion within the conversion horizon); nil without a conversion model.
+    public var conversionProbability: Double?
+    /// The three largest contributions to the churn log-odds, by magnitude.
+    public var churnReasons: [Reason]
+    /// The three largest contributions to the conversion log-odds, by magnitude.
+    public var conversionReasons: [Reason]
+    /// Next-best-action: eligible actions ranked by expected incremental value (`none` among them, first
+    /// when nothing pays), and the actions rules or contact limits blocked; nil without a catalog.
+    public var recommendation: Recommendation?
+}
+
+/// Scores customers with the models of one bundle. Immutable and `Sendable`: share one across threads.
+///
+/// ```swift
+/// let scorer = try Scorer(bundle: "models/demo")
+/// var state = scorer.newCustomer("c42", attributes: ["segment": "loyalist", "tenure_days": "420"])
+/// try scorer.record(TouchEvent(time: t, channel: "email", event: "click"), into: &state)
+/// let score = scorer.score(state, at: now)
+/// print(score.nextChannels.first?.channel, score.churnProbability)
+/// ```
+public struct Scorer: Sendable {
+    /// The models.
+    public let models: TrainedModels
+    /// The bundle's manifest; nil for a scorer made from models in memory.
+    public let manifest: BundleManifest?
+    let schema: FeatureSchema
+    let table: MarkovConversionTable
+    let arbitrator: Arbitrator?
+    /// The schema columns the uplift models read, in their order.
+    let upliftColumns: [Int]
+    let tracker: ContactTracker
+
+    /// The model outputs eligibility rules may read besides the features, in this order.
+    public static let outputNames = ["churn_probability", "conversion_probability", "journey_conversion_probability"]
+
+    /// Loads the bundle in `directory`, verifying every checksum.
+    ///
+    /// - Throws: ``BundleError`` naming the file and why (see ``ModelBundle/read(from:)`` and
+    ///   ``TrainedModels/init(bundle:)``), or when the bundle has no feature schema.
+    public init(bundle directory: String) throws(BundleError) {
+        let bundle = try ModelBundle.read(from: directory)
+        let models = try TrainedModels(bundle: bundle)
+        do { try self.init(models: models, manifest: bundle.manifest) } catch {
+            throw BundleError(file: directory, reason: error.message)
+        }
+    }
+
+    /// A scorer for models in memory (just trained, say).
+    ///
+    /// - Throws: ``ScoringError`` when there is no feature schema or the chain cannot be solved.
+    public init(models: TrainedModels, manifest: BundleManifest? = nil) throws(ScoringError) {
+        guard let schema = models.features else { throw ScoringError("the models have no feature schema (train churn or conversion)") }
+        self.models = models
+        self.manifest = manifest
+        self.schema = schema
+        do { table = try models.markov.conversionTable() } catch { throw ScoringError("the Markov chain cannot be solved: \(error)") }
+        if let catalog = models.catalog, let uplift = models.uplift {
+            do {
+                arbitrator = try Arbitrator(catalog: catalog, model: uplift, outputNames: Self.outputNames, ruleFeatureNames: schema.featureNames)
+            } catch {
+                throw ScoringError("the action catalog does not fit the uplift model: \(error)")
+            }
+            var columns: [Int] = []
+            for name in uplift.featureNames {
+                guard let j = schema.featureIndex(named: name) else { throw ScoringError("the uplift model reads '\(name)', which the feature schema lacks") }
+                columns.append(j)
+            }
+            upliftColumns = columns
+        } else {
+            arbitrator = nil
+            upliftColumns = []
+        }
+        tracker = ContactTracker(catalog: models.catalog, unsubscribeEvent: models.configuration.nba?.unsubscribeEvent)
+    }
+
+    /// The declared customer attributes, numeric then categorical, as `newCustomer` takes them.
+    public var attributeNames: (numeric: [String], categorical: [String]) {
+        (schema.configuration.numericAttributes, schema.configuration.categoricalAttributes)
+    }
+
+    /// A customer with no events yet. `attributes` holds the declared attributes by name; a missing or
+    /// non-numeric numeric value reads as the training mean, a missing or unseen category as `(unseen)`.
+    public func newCustomer(_ customerID: String, attributes: [String: String] = [:]) -> CustomerState {
+        let values = AttributeValues(
+            numeric: schema.configuration.numericAttributes.map { name in
+                attributes[name].flatMap { Double($0) }.flatMap { $0.isFinite ? $0 : nil } ?? .nan
+            },
+            categorical: schema.configuration.categoricalAttributes.map { name in
+                attributes[name].flatMap { $0.isEmpty ? nil : $0 }
+            })
+        return CustomerState(customerID: customerID, history: CustomerHistory(schema: schema), attributes: values)
+    }
+
+    /// Records one event. O(1) amortized.
+    ///
+    /// - Throws: ``ScoringError`` for an event earlier than the last one recorded (the state is then
+    ///   unchanged): a service must feed each customer's events in time order.
+    public func record(_ event: TouchEvent, into state: inout CustomerState) throws(ScoringError) {
+        if let last = state.history.lastTouch, event.time < last {
+            throw ScoringError("event at \(event.time) µs is earlier than the last recorded one (\(last) µs) for customer \(state.customerID)")
+        }
+        let channel = schema.channelIndex(of: event.channel)
+        let type = schema.eventTypeIndex(of: event.event)
+        let action = event.action.map { schema.actionIndex(of: $0) }
+        if channel == schema.channels.count { state.unknownChannels += 1 }
+        if type == schema.eventTypes.count { state.unknownEventTypes += 1 }
+        if let action, action == schema.actions.count { state.unknownActions += 1 }
+        do { try state.history.record(time: event.time, channel: channel, event: type, value: event.value, action: action) } catch {
+            throw ScoringError("\(error)")  // unreachable: the order was checked above
+        }
+        tracker.record(time: event.time, channel: event.channel, event: event.event, action: event.action, into: &state)
+    }
+
+    /// Scores a customer at `time` (microseconds; normally now, after the last recorded event).
+    ///
+    /// - Parameter topChannels: how many next channels to return.
+    public func score(_ state: CustomerState, at time: Int64, topChannels: Int = 3) -> CustomerScore {
+        var vector: [Double] = []
+        var raw: [Double] = []
+        return score(state, at: time, topChannels: topChannels, vector: &vector, raw: &raw)
+    }
+
+    /// The model-ready (standardized) feature vector the churn and conversion models read for `state` at
+    /// `time`, in the order of the schema's `featureNames`: to inspect, or to hand to another tool.
+    public func modelFeatures(_ state: CustomerState, at time: Int64) -> [Double] {
+        let journey = table.probability(after: state.history.currentJourneyChannelNames(at: time)).probability
+        var vector: [Double] = []
+        // Shapes come from the schema itself: this cannot fail.
+        try! schema.vector(state.history, attributes: state.attributes, external: [journey], at: time, into: &vector)
+        return vector
+    }
+
+    func score(_ state: CustomerState, at time: Int64, topChannels: Int, vector: inout [Double], raw: inout [Double]) -> CustomerScore {
+        let history = state.history
+        let attributes = state.attributes
+        let customerID = state.customerID
+        let path = history.currentJourneyChannelNames(at: time)
+        let next = models.markov.nextChannel
+        let journey = table.probability(after: path)
+        let advice = table.channelAdvice(after: path).first
+        // Shapes come from the schema itself: these calls cannot fail.
+        try! schema.vector(history, attributes: attributes, external: [journey.probability], at: time, into: &vector)
+        var churnReasons: [Reason] = []
+        var conversionReasons: [Reason] = []
+        if models.churn != nil || models.conversion != nil || arbitrator != nil {
+            raw = try! schema.rawFeatures(history, attributes: attributes, external: [journey.probability], at: time)
+        }
+        func reasons(_ model: LogisticModel) -> [Reason] {
+            var top: [(Int, Double)] = []
+            for j in vector.indices {
+                let c = model.coefficients[j] * vector[j]
+                if c == 0 { continue }
+                // Keep the three largest |contributions|; ties by feature order.
+                if top.count < 3 || abs(c) > abs(top[top.count - 1].1) {
+                    top.append((j, c))
+                    top.sort { abs($0.1) > abs($1.1) || (abs($0.1) == abs($1.1) && $0.0 < $1.0) }
+                    if top.count > 3 { top.removeLast() }
+                }
+            }
+            return top.map { Reason(feature: schema.featureNames[$0.0], value: raw[$0.0], contribution: $0.1) }
+        }
+        var churnProbability: Double?
+        var conversionProbability: Double?
+        if let churn = models.churn {
+            churnProbability = churn.probability(vector)
+            churnReasons = reasons(churn)
+        }
+        if let conversion = models.conversion {
+            conversionProbability = conversion.probability(vector)
+            conversionReasons = reasons(conversion)
+        }
+        let recommendation = arbitrator.map {
+            $0.recommend(
+                features: upliftColumns.map { vector[$0] }, outputs: [churnProbability ?? .nan, conversionProbability ?? .nan, journey.probability],
+                history: state.contacts, suppressedChannels: state.suppressedChannels, now: floorDiv(time, 1_000_000),
+                ruleFeatures: raw)
+        }
+        let ranked = next.probabilities(after: path).prefix(max(0, topChannels)).map { ChannelProbability(channel: $0.channel, probability: $0.probability) }
+        return CustomerScore(
+            customerID: customerID, time: time, nextChannels: Array(ranked), journeyEndProbability: next.endProbability(after: path),
+            nextTouchMedian: path.isEmpty ? nil : next.gapQuantiles(after: path)?.p50, journeyConversionProbability: journey.probability,
+            journeyStateKnown: journey.known, bestNextChannel: advice, churnProbability: churnProbability,
+            conversionProbability: conversionProbability, churnReasons: churnReasons, conversionReasons: conversionReasons,
+            recommendation: recommendation)
+    }
+}
+
+/// Counts of a batch run: every customer of the input is scored or accounted for.
+public struct BatchScoringReport: Sendable, Hashable {
+    /// Customers in the input.
+    public var customers = 0
+    /// Customers scored (those with at least one event before the scoring time).
+    public var scored = 0
+    /// Customers whose every event is at or after the scoring time: nothing to score them on.
+    public var withoutHistory = 0
+    /// Events used (before the scoring time).
+    public var eventsUsed = 0
+    /// Events at or after the scoring time, left out.
+    public var eventsAfterTime = 0
+    /// Events on channels the models never saw.
+    public var unknownChannelEvents = 0
+}
+
+extension Scorer {
+    /// Scores every customer of a store at `time` from the events before it, on `threads` threads.
+    /// Scores come in the store's customer order whatever the thread count; customers without an event
+    /// before `time` are counted, not scored.
+    ///
+    /// - Parameter attributes: the store customers' attributes (holding the declared ones), or nil for none.
+    /// - Throws: `FeatureError` when `attributes` lacks a declared attribute.
+    public func scoreAll(
+        _ store: EventStore, attributes: CustomerAttributes?, at time: Int64, topChannels: Int = 3,
+        threads: Int = systemCoreCount()
+    ) throws -> (scores: [CustomerScore], report: BatchScoringReport) {
+        let channelMap = store.channelNames.map { schema.channelIndex(of: $0) }
+        let typeMap = store.eventTypeNames.map { schema.eventTypeIndex(of: $0) }
+        let actionMap = store.actionNames.map { schema.actionIndex(of: $0) }
+        let channelNames = Array(store.channelNames)
+        let eventTypeNames = Array(store.eventTypeNames)
+        let actionNames = Array(store.actionNames)
+        let values: [AttributeValues]
+        if let attributes {
+            values = try (0..<store.customerCount).map { try attributes.values(of: $0, for: schema.configuration) }
+        } else {
+            let c = schema.configuration
+            values = Array(
+                repeating: AttributeValues(
+                    numeric: Array(repeating: .nan, count: c.numericAttributes.count),
+                    categorical: Array(repeating: nil, count: c.categoricalAttributes.count)),
+                count: store.customerCount)
+        }
+        let customers = store.customerCount
+        let workers = max(1, min(threads, customers / 256 + 1))
+        let chunk = (customers + workers - 1) / max(1, workers)
+        let slots = Slots<([CustomerScore], BatchScoringReport)>(count: workers)
+        let failures = Slots<any Error>(count: workers)
+        @Sendable func scoreCustomers(_ range: Range<Int>) throws -> ([CustomerScore], BatchScoringReport) {
+            var out: [CustomerScore] = []
+            var report = BatchScoringReport()
+            var vector: [Double] = []
+            var raw: [Double] = []
+            for c in range {
+                report.customers += 1
+                var state = CustomerState(customerID: store.customerIDs[c], history: CustomerHistory(schema: schema), attributes: values[c])
+                for e in store.events(of: c) {
+                    let t = store.timestamps[e]
+                    guard t < time else {
+                        report.eventsAfterTime += 1
+                        continue
+                    }
+                    let channel = channelMap[Int(store.channels[e])]
+                    if channel == schema.channels.count { report.unknownChannelEvents += 1 }
+                    let actionCode = store.actions.map { Int($0[e]) } ?? 0
+                    try state.history.record(
+                        time: t, channel: channel, event: typeMap[Int(store.eventTypes[e])], value: store.values?[e] ?? 0,
+                        action: actionCode == 0 ? nil : actionMap[actionCode - 1])
+                    tracker.record(
+                        time: t, channel: channelNames[Int(store.channels[e])], event: eventTypeNames[Int(store.eventTypes[e])],
+                        action: actionCode == 0 ? nil : actionNames[actionCode - 1], into: &state)
+                    report.eventsUsed += 1
+                }
+                guard state.history.eventCount > 0 else {
+                    report.withoutHistory += 1
+                    continue
+                }
+                out.append(score(state, at: time, topChannels: topChannels, vector: &vector, raw: &raw))
+                report.scored += 1
+            }
+            return (out, report)
+        }
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            do { slots.set(w, try scoreCustomers((w * chunk)..<min(customers, (w + 1) * chunk))) } catch { failures.set(w, error) }
+        }
+        if let failure = failures.values.compactMap({ $0 }).first { throw failure }
+        var scores: [CustomerScore] = []
+        scores.reserveCapacity(customers)
+        var total = BatchScoringReport()
+        for case let (part, report)? in slots.values {
+            scores += part
+            total.customers += report.customers
+            total.scored += report.scored
+            total.withoutHistory += report.withoutHistory
+            total.eventsUsed += report.eventsUsed
+            total.eventsAfterTime += report.eventsAfterTime
+            total.unknownChannelEvents += report.unknownChannelEvents
+        }
+        return (scores, total)
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `waypoint train all` and `waypoint score` end to end, on the shipped sample.
+@Suite struct TrainAllCLITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var sample: String { root.appendingPathComponent("datasets/sample").path }
+    static var demo: String { root.appendingPathComponent("models/demo").path }
+
+    static func temporaryFolder() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("waypoint-cli-\(UUID().uuidString)").path
+    }
+
+    struct Manifest: Decodable, Equatable {
+        struct File: Decodable, Equatable {
+            var name: String
+            var bytes: Int
+            var sha256: String
+        }
+        var format: String
+        var formatVersion: String
+        var files: [File]
+        var parameters: [String: String]
+        var metrics: [String: Double]
+        var trainingData: [String: String?]?
+
+        enum CodingKeys: String, CodingKey { case format, formatVersion, files, parameters, metrics, trainingData }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            format = try c.decode(String.self, forKey: .format)
+            formatVersion = try c.decode(String.self, forKey: .formatVersion)
+            files = try c.decode([File].self, forKey: .files)
+            parameters = try c.decode([String: String].self, forKey: .parameters)
+            metrics = try c.decode([String: Double].self, forKey: .metrics)
+            // Numbers and strings of the fingerprint, as text.
+            if let raw = try c.decodeIfPresent([String: FlexibleText].self, forKey: .trainingData) {
+                trainingData = raw.mapValues(\.text)
+            }
+        }
+    }
+
+    struct FlexibleText: Decodable {
+        var text: String?
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let s = try? c.decode(String.self) { text = s } else if let i = try? c.decode(Int.self) { text = String(i) } else { text = nil }
+        }
+    }
+
+    static func manifest(_ dir: String) throws -> Manifest {
+        try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json")))
+    }
+
+    /// The committed `models/demo` is what `train all` makes from the shipped sample: every model file
+    /// byte for byte, and the manifest in everything but its creation time. Regenerate with `scripts/demo`.
+    @Test func demoBundleIsReproducibleFromTheSample() throws {
+        let out = Self.temporaryFolder()
+        let result = try CLI.run(["train", "all", "--config", Self.sample + "/waypoint.json", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        let made = try Self.manifest(out)
+        let committed = try Self.manifest(Self.demo)
+        #expect(made == committed, "models/demo differs from a fresh `waypoint train all` on datasets/sample: rerun scripts/demo")
+        for file in committed.files {
+            let a = try Data(contentsOf: URL(fileURLWithPath: out + "/" + file.name))
+            let b = try Data(contentsOf: URL(fileURLWithPath: Self.demo + "/" + file.name))
+            #expect(a == b, "\(file.name) differs")
+        }
+        #expect(result.stdout.contains("churn.held_out_roc_auc"))
+        #expect(result.stderr.contains("snapshots: train at"))
+    }
+
+    @Test func scoreReconcilesEveryCustomer() throws {
+        let out = Self.temporaryFolder() + ".csv"
+        let result = try CLI.run(["score", "--model", Self.demo, "--events", Self.sample + "/events.csv", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first?.hasPrefix("customer_id,scored_at,next_channel,") == true)
+        #expect(lines.count == 1 + 1996)
+        #expect(result.stderr.contains("scored 1996 of 1996 customers"))
+        // An earlier time: customers whose first event is later are counted, not scored.
+        let early = try CLI.run(["score", "--model", Self.demo, "--events", Self.sample + "/events.csv", "--at", "2024-01-05", "--format", "ndjson"])
+        #expect(early.status == 0, "\(early.stderr)")
+        let rows = early.stdout.split(separator: "\n").count
+        #expect(early.stderr.contains("scored \(rows) of 1996 customers at 2024-01-05T00:00:00Z (\(1996 - rows) without events before it)"))
+        let table = try CLI.run(["score", "--model", Self.demo, "--events", Self.sample + "/events.csv", "--format", "table", "--limit", "3"])
+        #expect(table.stdout.split(separator: "\n").count == 5)
+    }
+
+    @Test func refusalsNameTheProblem() throws {
+        let dir = Self.temporaryFolder()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let config = dir + "/bad.json"
+        try #"{"churn": {"horizonDay": 30}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        var r = try CLI.run(["train", "all", "--config", config, "--out", dir + "/b", "--events", Self.sample + "/events.csv"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("bad.json") && r.stderr.contains("'churn.horizonDay'"), "\(r.stderr)")
+
+        try "{}".write(toFile: config, atomically: true, encoding: .utf8)
+        r = try CLI.run(["train", "all", "--config", config, "--out", dir + "/b"])
+        #expect(r.status != 0 && r.stderr.contains("no events"), "\(r.stderr)")
+        try "{ not json".write(toFile: config, atomically: true, encoding: .utf8)
+        r = try CLI.run(["train", "all", "--config", config, "--out", dir + "/b"])
+        #expect(r.status != 0 && r.stderr.contains("bad.json"), "\(r.stderr)")
+
+        r = try CLI.run(["score", "--model", dir, "--events", Self.sample + "/events.csv"])
+        #expect(r.status != 0 && r.stderr.contains("manifest.json") && r.stderr.contains("not a Waypoint model bundle"), "\(r.stderr)")
+        r = try CLI.run(["score", "--model", Self.demo, "--events", Self.sample + "/events.csv", "--at", "2024-13-01"])
+        #expect(r.status != 0 && r.stderr.contains("--at") && r.stderr.contains("month"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/b"))
+    }
+
+    /// Killing `train all` or `score` while they write leaves either nothing or a complete result under
+    /// the final name. The test watches the output folder and kills the process (SIGKILL) the moment
+    /// its temporary output appears, so the kill lands inside the write whenever the poll sees it.
+    @Test func killedRunsLeaveNoPartialOutput() throws {
+        let dir = Self.temporaryFolder()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        /// Runs `arguments`, killing the process as soon as a file starting with `prefix` shows up in `dir`.
+        func runKilledWhileWriting(_ arguments: [String], prefix: String) throws {
+            let process = Process()
+            process.executableURL = CLI.executable
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            while process.isRunning {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+                if names.contains(where: { $0.hasPrefix(prefix) }) {
+                    kill(process.processIdentifier, SIGKILL)
+                    break
+                }
+                usleep(200)
+            }
+            process.waitUntilExit()
+        }
+        let bundle = dir + "/bundle"
+        for attempt in 0..<3 {
+            try? FileManager.default.removeItem(atPath: bundle)
+            try runKilledWhileWriting(["train", "all", "--config", Self.sample + "/waypoint.json", "--out", bundle], prefix: ".bundle.partial-")
+            if FileManager.default.fileExists(atPath: bundle) {
+                // The rename happened before the kill: the bundle must be whole.
+                let check = try CLI.run(["score", "--model", bundle, "--events", Self.sample + "/events.csv", "--out", "/dev/null"])
+                #expect(check.status == 0, "attempt \(attempt): a bundle under the final name does not load: \(check.stderr)")
+            }
+        }
+        let scores = dir + "/scores.csv"
+        for attempt in 0..<3 {
+            try? FileManager.default.removeItem(atPath: scores)
+            try runKilledWhileWriting(["score", "--model", Self.demo, "--events", Self.sample + "/events.csv", "--out", scores], prefix: ".scores.csv.partial-")
+            if FileManager.default.fileExists(atPath: scores) {
+                let lines = try String(contentsOfFile: scores, encoding: .utf8).split(separator: "\n").count
+                #expect(lines == 1997, "attempt \(attempt): \(scores) holds \(lines) lines")
+            }
+        }
+    }
+}
