@@ -25,6 +25,7 @@ struct Score: ParsableCommand {
             Examples:
               waypoint score --model models/demo --events datasets/sample/events.csv --out scores.csv
               waypoint score --model models/demo --events events.csv --at 2024-06-01 --format table --limit 10
+              waypoint score --model models/demo --events events.csv --format table --sort gain
             """
     )
 
@@ -47,6 +48,11 @@ struct Score: ParsableCommand {
 
     @Option(help: "Rows shown by --format table.")
     var limit: Int = 20
+
+    enum Order: String, ExpressibleByArgument, CaseIterable { case customer, gain }
+
+    @Option(help: "Row order: customer (the log's order) or gain (best action's expected gain, largest first).")
+    var sort: Order = .customer
 
     @Option(help: "Customer attributes file (customer_id and the bundle's declared attributes); default: the events file.")
     var attributes: String?
@@ -81,11 +87,18 @@ struct Score: ParsableCommand {
         }
 
         let table = try readAttributes(scorer, store: store, events: events, attributes: attributes, separator: options.separator)
-        let (scores, report): ([CustomerScore], BatchScoringReport)
+        var (scores, report): ([CustomerScore], BatchScoringReport)
         do { (scores, report) = try scorer.scoreAll(store, attributes: table, at: time, threads: reader.threads) } catch {
             throw CLIFailure("\(error)")
         }
 
+        if sort == .gain {
+            // Stable: equal gains keep the log's customer order.
+            scores = scores.enumerated().sorted { a, b in
+                let (x, y) = (a.element.recommendation?.best.expectedIncrementalValue ?? 0, b.element.recommendation?.best.expectedIncrementalValue ?? 0)
+                return x != y ? x > y : a.offset < b.offset
+            }.map { $0.element }
+        }
         let text: String
         switch format {
         case .csv: text = Self.csv(scores)

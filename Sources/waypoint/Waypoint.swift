@@ -34,8 +34,10 @@ struct Waypoint: ParsableCommand {
 
             Start here:
               waypoint events summarize datasets/sample/events.csv
+              waypoint train all --config datasets/sample/waypoint.json --out models/demo
+              waypoint score --model models/demo --events datasets/sample/events.csv --format table --sort gain
+              waypoint recommend --model models/demo --events datasets/sample/events.csv --customer c000002
               waypoint attribute --events datasets/sample/events.csv
-              waypoint train markov --events datasets/sample/events.csv --out m.json
             """,
         version: version,
         subcommands: [Events.self, Train.self, Score.self, Recommend.self, Evaluate.self, Attribute.self, FeaturesCommand.self, Simulate.self]
