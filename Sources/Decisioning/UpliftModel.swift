@@ -152,15 +152,23 @@ public struct UpliftModel: Sendable, Codable, Equatable {
         precondition(arm >= 1 && arm < arms.count, "arm \(arm) is not an action arm (1..<\(arms.count))")
         precondition(row.count == featureNames.count, "the row has \(row.count) features, the model \(featureNames.count)")
         let a = arms[arm].model, base = arms[0].model
-        var all = [UpliftReason(feature: "(intercept)", contribution: a.intercept - base.intercept)]
-        for j in 0..<row.count {
-            all.append(UpliftReason(feature: featureNames[j], contribution: (a.coefficients[j] - base.coefficients[j]) * row[j]))
+        let limit = max(0, limit)
+        guard limit > 0 else { return [] }
+        // Top `limit` by |contribution| (ties: the intercept, then feature order), kept sorted in a small
+        // buffer: no array of every feature's reason, no names copied but the winners'.
+        var top: [(position: Int, contribution: Double)] = []
+        top.reserveCapacity(limit + 1)
+        func consider(_ position: Int, _ contribution: Double) {
+            let size = abs(contribution)
+            if top.count == limit, let last = top.last, !(size > abs(last.contribution)) { return }
+            var k = top.count
+            while k > 0 && size > abs(top[k - 1].contribution) { k -= 1 }
+            top.insert((position, contribution), at: k)
+            if top.count > limit { top.removeLast() }
         }
-        let order = all.indices.sorted { i, k in
-            let (x, y) = (abs(all[i].contribution), abs(all[k].contribution))
-            return x > y || (x == y && i < k)
-        }
-        return order.prefix(max(0, limit)).map { all[$0] }
+        consider(0, a.intercept - base.intercept)
+        for j in 0..<row.count { consider(j + 1, (a.coefficients[j] - base.coefficients[j]) * row[j]) }
+        return top.map { UpliftReason(feature: $0.position == 0 ? "(intercept)" : featureNames[$0.position - 1], contribution: $0.contribution) }
     }
 }
 

@@ -299,6 +299,20 @@ public struct FeatureSchema: Sendable, Codable, Equatable {
         }
     }
 
+    /// Writes the model-ready form of `raw` (from `rawFeatures`) into `vector`: what `vector(...)` gives
+    /// for the same history, bit for bit, without computing the features twice.
+    ///
+    /// - Precondition: `raw.count == featureCount`.
+    public func modelReady(_ raw: [Double], into vector: inout [Double]) {
+        precondition(raw.count == featureCount, "got \(raw.count) raw features, the schema has \(featureCount)")
+        if vector.count != featureCount { vector = [Double](repeating: 0, count: featureCount) }
+        if configuration.standardize {
+            for j in 0..<featureCount { vector[j] = standardized(raw[j], column: j) }
+        } else {
+            for j in 0..<featureCount { vector[j] = raw[j] }
+        }
+    }
+
     @inline(__always)
     func standardized(_ raw: Double, column j: Int) -> Double {
         let sd = standardDeviations[j]

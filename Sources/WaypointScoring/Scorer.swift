@@ -239,24 +239,23 @@ public struct Scorer: Sendable {
         let next = models.markov.nextChannel
         let journey = table.probability(after: path)
         let advice = table.channelAdvice(after: path).first
-        // Shapes come from the schema itself: these calls cannot fail.
-        try! schema.vector(history, attributes: attributes, external: [journey.probability], at: time, into: &vector)
+        // Shapes come from the schema itself: this cannot fail.
+        raw = try! schema.rawFeatures(history, attributes: attributes, external: [journey.probability], at: time)
+        schema.modelReady(raw, into: &vector)
         var churnReasons: [Reason] = []
         var conversionReasons: [Reason] = []
-        if models.churn != nil || models.conversion != nil || arbitrator != nil {
-            raw = try! schema.rawFeatures(history, attributes: attributes, external: [journey.probability], at: time)
-        }
         func reasons(_ model: LogisticModel) -> [Reason] {
+            // The three largest |contributions| (ties: feature order), in a small sorted buffer.
             var top: [(Int, Double)] = []
+            top.reserveCapacity(4)
             for j in vector.indices {
                 let c = model.coefficients[j] * vector[j]
-                if c == 0 { continue }
-                // Keep the three largest |contributions|; ties by feature order.
-                if top.count < 3 || abs(c) > abs(top[top.count - 1].1) {
-                    top.append((j, c))
-                    top.sort { abs($0.1) > abs($1.1) || (abs($0.1) == abs($1.1) && $0.0 < $1.0) }
-                    if top.count > 3 { top.removeLast() }
-                }
+                let size = abs(c)
+                guard size > 0, top.count < 3 || size > abs(top[top.count - 1].1) else { continue }
+                var k = top.count
+                while k > 0 && size > abs(top[k - 1].1) { k -= 1 }
+                top.insert((j, c), at: k)
+                if top.count > 3 { top.removeLast() }
             }
             return top.map { Reason(feature: schema.featureNames[$0.0], value: raw[$0.0], contribution: $0.1) }
         }
