@@ -102,3 +102,36 @@ func parseDuration(_ text: String) throws -> Int64? {
 
 extension EventFormat: ExpressibleByArgument {}
 extension TimestampFormat: ExpressibleByArgument {}
+
+extension ReaderArguments {
+    /// Reads a touchpoint log with these options: progress on a terminal, rejected rows to `--rejects`
+    /// when asked, and the failure as `file:line:column: reason`.
+    func readLog(_ path: String, extraColumns: [String: String] = [:]) throws -> (store: EventStore, report: EventReadReport) {
+        var options = try options()
+        for (field, column) in extraColumns.sorted(by: { $0.key < $1.key }) {
+            do { try options.columns.map(field, to: column) } catch { throw CLIFailure(error.message) }
+        }
+        let rejectWriter = try rejects.map { try RejectWriter(path: $0) }
+        let progress = ProgressLine()
+        let result: (store: EventStore, report: EventReadReport)
+        do {
+            result = try EventReader.read(
+                path: path, options: options,
+                onReject: rejectWriter.map { writer in { writer.write($0) } },
+                onProgress: { progress.update("read \(formatBytes($0.bytesRead)), \($0.rowsKept) rows") })
+        } catch {
+            progress.clear()
+            try rejectWriter?.close()
+            throw CLIFailure(error.description)
+        }
+        progress.clear()
+        try rejectWriter?.close()
+        return result
+    }
+}
+
+/// `rows N read = kept + rejected`, and where the rejected rows went.
+func rowsLine(_ report: EventReadReport, rejects: String?) -> String {
+    "\(report.rowsRead) rows read = \(report.rowsKept) kept + \(report.rowsRejected) rejected"
+        + (report.rowsRejected > 0 ? (rejects.map { " (written to \($0))" } ?? "") : "")
+}

@@ -45,8 +45,7 @@ struct Recommend: ParsableCommand {
         let scorer: Scorer
         do { scorer = try Scorer(bundle: model) } catch { throw CLIFailure(error.description) }
         let options = try reader.options()
-        let store: EventStore
-        do { store = try EventReader.read(path: events, options: options).store } catch { throw CLIFailure(error.description) }
+        let store = try reader.readLog(events).store
         guard let range = store.timeRange else { throw CLIFailure("\(events) has no events") }
         let time: Int64
         if at == "end" { time = range.upperBound + 1 } else {
@@ -141,8 +140,7 @@ struct EvaluatePolicy: ParsableCommand {
         let scorer: Scorer
         do { scorer = try Scorer(bundle: model) } catch { throw CLIFailure(error.description) }
         let options = try reader.options()
-        let store: EventStore
-        do { store = try EventReader.read(path: events, options: options).store } catch { throw CLIFailure(error.description) }
+        let store = try reader.readLog(events).store
         let table = try readAttributes(scorer, store: store, events: events, attributes: attributes, separator: options.separator)
         let report: PolicyEvaluationReport
         do {

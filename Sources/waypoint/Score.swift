@@ -67,17 +67,7 @@ struct Score: ParsableCommand {
         let scorer: Scorer
         do { scorer = try Scorer(bundle: model) } catch { throw CLIFailure(error.description) }
         let options = try reader.options()
-        let progress = ProgressLine()
-        let (store, readReport): (EventStore, EventReadReport)
-        do {
-            (store, readReport) = try EventReader.read(
-                path: events, options: options,
-                onProgress: { progress.update("read \(formatBytes($0.bytesRead)), \($0.rowsKept) rows") })
-        } catch {
-            progress.clear()
-            throw CLIFailure(error.description)
-        }
-        progress.clear()
+        let (store, readReport) = try reader.readLog(events)
         guard let range = store.timeRange else { throw CLIFailure("\(events) has no events to score") }
         let time: Int64
         if at == "end" {
@@ -108,7 +98,7 @@ struct Score: ParsableCommand {
         try writeAtomically(text, to: out)
         printError(
             "scored \(report.scored) of \(report.customers) customers at \(isoString(time)) (\(report.withoutHistory) without events before it); "
-                + "\(readReport.rowsKept) events read, \(report.eventsUsed) used, \(report.eventsAfterTime) at or after --at"
+                + rowsLine(readReport, rejects: reader.rejects) + "; \(report.eventsUsed) events used, \(report.eventsAfterTime) at or after --at"
                 + (report.unknownChannelEvents > 0 ? "; \(report.unknownChannelEvents) events on channels the models never saw" : ""))
     }
 

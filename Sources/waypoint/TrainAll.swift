@@ -60,22 +60,9 @@ struct TrainAll: ParsableCommand {
         guard let eventsPath = events ?? configuration.data.events.map(resolve) else {
             throw CLIFailure("no events: give --events FILE or \"data\": {\"events\": \"FILE\"} in \(config)")
         }
-        var options = try reader.options()
-        for (field, column) in configuration.data.columns.sorted(by: { $0.key < $1.key }) {
-            do { try options.columns.map(field, to: column) } catch { throw CLIFailure("\(config): data.columns: \(error.message)") }
-        }
-        let progress = ProgressLine()
-        let (store, readReport): (EventStore, EventReadReport)
-        do {
-            (store, readReport) = try EventReader.read(
-                path: eventsPath, options: options,
-                onProgress: { progress.update("read \(formatBytes($0.bytesRead)), \($0.rowsKept) rows") })
-        } catch {
-            progress.clear()
-            throw CLIFailure(error.description)
-        }
-        progress.clear()
-        printError("read \(readReport.rowsKept) events of \(store.customerCount) customers from \(eventsPath)")
+        let options = try reader.options()
+        let (store, readReport) = try reader.readLog(eventsPath, extraColumns: configuration.data.columns)
+        printError("read \(eventsPath): \(rowsLine(readReport, rejects: reader.rejects)); \(store.customerCount) customers")
 
         let declared = configuration.features
         var attributes = CustomerAttributes(customerCount: store.customerCount)

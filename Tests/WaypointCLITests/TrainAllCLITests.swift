@@ -91,6 +91,28 @@ import Glibc
         #expect(table.stdout.split(separator: "\n").count == 5)
     }
 
+    /// Bad rows: stopped at with file:line:column by default; with --max-errors and --rejects, written to
+    /// the reject file and reconciled in the summary. Standard input works with an attributes file.
+    @Test func scoreRejectsAndStandardInput() throws {
+        let events = try String(contentsOfFile: Self.sample + "/events.csv", encoding: .utf8)
+        let bad = events + "c000001,2024-13-40T00:00:00Z,email,view,,,,deal_seeker,north,10,50.00,1\n"
+        let path = try CLI.temporaryFile(bad)
+        var r = try CLI.run(["score", "--model", Self.demo, "--events", path, "--out", "/dev/null"])
+        #expect(r.status != 0 && r.stderr.contains(":57593:") && r.stderr.contains("timestamp"), "\(r.stderr)")
+        let rejects = Self.temporaryFolder() + "-rejects.csv"
+        r = try CLI.run(["score", "--model", Self.demo, "--events", path, "--out", "/dev/null", "--max-errors", "5", "--rejects", rejects])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("57592 rows read = 57591 kept + 1 rejected (written to \(rejects))"), "\(r.stderr)")
+        let rejected = try String(contentsOfFile: rejects, encoding: .utf8).split(separator: "\n")
+        #expect(rejected.count == 2 && rejected[1].hasPrefix("57593,"))
+
+        r = try CLI.run(["score", "--model", Self.demo, "--events", "-", "--input-format", "csv", "--attributes", Self.sample + "/events.csv"], stdin: Data(events.utf8))
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").count == 1997)
+        r = try CLI.run(["score", "--model", Self.demo, "--events", "-", "--input-format", "csv"], stdin: Data(events.utf8))
+        #expect(r.status != 0 && r.stderr.contains("--attributes"), "\(r.stderr)")
+    }
+
     @Test func refusalsNameTheProblem() throws {
         let dir = Self.temporaryFolder()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
