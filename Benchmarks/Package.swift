@@ -2,6 +2,7 @@
 // Benchmarks for Waypoint's hot paths (package-benchmark). Run from this folder:
 //   swift package benchmark                      # all suites
 //   swift package benchmark --target Ingestion   # one suite
+//   swift package benchmark --target LogisticFits --target BLASCeiling   # logistic fits and the dgemm ceiling
 // Wall-clock numbers are for people; compare them only within one run (see ../Benchmarks/README.md).
 import PackageDescription
 
@@ -23,6 +24,16 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "LogisticFits",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Linalg", package: "Waypoint"),
+                .product(name: "Logistic", package: "Waypoint"),
+            ],
+            path: "Logistic",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "BLASCeiling",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
@@ -30,6 +41,48 @@ let package = Package(
             ],
             path: "BLASCeiling",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "MarkovAttribution",  // not "Markov": that is the library module it benchmarks
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Journeys", package: "Waypoint"),
+                .product(name: "Markov", package: "Waypoint"),
+            ],
+            path: "Markov",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .target(
+            name: "BenchmarkFixtures",
+            dependencies: [
+                .product(name: "Decisioning", package: "Waypoint"),
+                .product(name: "Features", package: "Waypoint"),
+                .product(name: "Journeys", package: "Waypoint"),
+                .product(name: "Simulation", package: "Waypoint"),
+                .product(name: "WaypointScoring", package: "Waypoint"),
+            ],
+            path: "BenchmarkFixtures"
+        ),
+        .executableTarget(
+            name: "Scoring",
+            dependencies: [
+                "BenchmarkFixtures",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "WaypointScoring", package: "Waypoint"),
+            ],
+            path: "Scoring",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Not a package-benchmark suite: prints JSON for compare/scoring.sh (latency quantiles per call).
+        .executableTarget(
+            name: "ScoringLatency",
+            dependencies: [
+                "BenchmarkFixtures",
+                .product(name: "Features", package: "Waypoint"),
+                .product(name: "Journeys", package: "Waypoint"),
+                .product(name: "WaypointScoring", package: "Waypoint"),
+            ],
+            path: "ScoringLatency"
         ),
     ]
 )

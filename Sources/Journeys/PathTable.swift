@@ -65,14 +65,106 @@ extension PathTable {
     ///   step, a reserved step name, a count that is not a finite non-negative number, a value without
     ///   conversions, or a row whose counts are all zero.
     public static func read(path: String, options: PathTableOptions = PathTableOptions()) throws(JourneyError) -> PathTable {
+        let (bytes, name) = try readWhole(path: path, threads: systemCoreCount())
+        return try parse(bytes, file: name, options: options)
+    }
+
+    /// The whole input and its name for messages. A regular file of at least 1 MiB is read in
+    /// `threads` pieces at once (`pread`), so copying it and faulting its pages in is spread over the
+    /// cores; anything else (standard input, a pipe, a small file) in one sequence of reads.
+    static func readWhole(path: String, threads: Int) throws(JourneyError) -> ([UInt8], String) {
         let input = try ByteInput(path: path)
+        if path != "-", let size = input.fileSize, size >= 1 << 20, threads > 1 {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw JourneyError(.cannotRead, "\(path): cannot open: \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            let failures = Slots<Int32>(count: threads)
+            let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                let base = UncheckedSendable(buffer.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: threads) { k in
+                    var offset = size * k / threads
+                    let end = size * (k + 1) / threads
+                    while offset < end {
+                        let n = pread(fd, base.value + offset, end - offset, off_t(offset))
+                        if n > 0 {
+                            offset += n
+                        } else if n == 0 || errno != EINTR {
+                            failures.set(k, n == 0 ? -1 : errno)  // -1: the file became shorter
+                            return
+                        }
+                    }
+                }
+                initialized = failures.values.allSatisfy({ $0 == nil }) ? size : 0
+            }
+            if let failure = failures.values.compactMap({ $0 }).first {
+                let reason = failure == -1 ? "the file became shorter while it was read" : String(cString: strerror(failure))
+                throw JourneyError(.cannotRead, "\(path): read failed: \(reason)")
+            }
+            return (bytes, input.name)
+        }
         // One read of the whole file when its size is known; doubling reads otherwise.
         var bytes = try input.read(after: [], count: (input.fileSize ?? 0) + (1 << 16))
         while !input.atEnd { bytes = try input.read(after: bytes[...], count: max(bytes.count, 1 << 22)) }
-        return try parse(bytes, file: input.name, options: options)
+        return (bytes, input.name)
     }
 
     static func parse(_ bytes: [UInt8], file: String, options: PathTableOptions) throws(JourneyError) -> PathTable {
+        let parts = try scan(bytes, file: file, options: options, threads: systemCoreCount()) { PathRows() }
+        var rows = parts[0].sink
+        var channels = InternTable()
+        for var name in parts[0].channelNames { _ = name.withUTF8 { channels.intern($0) } }
+        for part in parts.dropFirst() {
+            guard rows.append(part.sink, channelNames: part.channelNames, into: &channels) else {
+                throw JourneyError(.tooManyDistinct, "more than 65,535 distinct channels", at: InputPosition(file: file, line: part.firstLine))
+            }
+        }
+        return PathTable(
+            channelNames: InternedStrings(channels), pathOffsets: rows.offsets, steps: rows.steps,
+            conversions: rows.conversions, conversionValues: rows.values, nulls: rows.nulls)
+    }
+
+    /// What one part of a file read by `scan` gave: the part's sink, the names of its channel ids
+    /// (numbered in order of first appearance in the part), and its number of rows.
+    public struct Part<Sink> {
+        /// The sink that received the part's rows.
+        public var sink: Sink
+        /// `channelNames[id]` is the name of channel id `id` in the steps the sink received.
+        public var channelNames: [String]
+        /// Rows the part held (blank lines not counted).
+        public var rows: Int
+        /// Line number of the part's first line in the file.
+        var firstLine: Int
+    }
+
+    /// Reads an aggregated-path file without storing its rows: the file is cut into up to `threads`
+    /// parts at line boundaries, parsed in parallel, and every checked row goes to its part's sink
+    /// (one `makeSink()` per part). Parts come back in file order.
+    ///
+    /// Checks and errors are those of `read(path:options:)`. A part is at least 256 KiB, so a small
+    /// file is one part; a file with quoted fields is one part too (a quoted field may hold a line
+    /// feed). Use it to fuse parsing with a per-row computation (counting, crediting) without building
+    /// the table: memory is the file's bytes plus what the sinks keep.
+    ///
+    /// - Throws: `JourneyError`, as `read(path:options:)`.
+    public static func scan<Sink: PathRowSink & Sendable>(
+        path: String, options: PathTableOptions = PathTableOptions(), threads: Int = systemCoreCount(),
+        makeSink: () -> Sink
+    ) throws(JourneyError) -> [Part<Sink>] {
+        let (bytes, name) = try readWhole(path: path, threads: threads)
+        let parts = try scan(bytes, file: name, options: options, threads: threads, makeSink: makeSink)
+        var names = Set<String>()
+        for part in parts where parts.count > 1 {
+            names.formUnion(part.channelNames)
+            guard names.count < Int(UInt16.max) else {
+                throw JourneyError(.tooManyDistinct, "more than 65,535 distinct channels", at: InputPosition(file: name, line: part.firstLine))
+            }
+        }
+        return parts
+    }
+
+    static func scan<Sink: PathRowSink & Sendable>(
+        _ bytes: [UInt8], file: String, options: PathTableOptions, threads: Int, makeSink: () -> Sink
+    ) throws(JourneyError) -> [Part<Sink>] {
         var csv = SimpleCSV(bytes: bytes, separator: options.separator)
         let locator = csv
         // Captures nothing mutable: row handling below pays no dynamic exclusivity checks.
@@ -104,25 +196,39 @@ extension PathTable {
         let valueColumn = try column(options.conversionValueColumn, required: false)
         let nullsColumn = try column(options.nullsColumn, required: false)
 
-        let context = PathRows.Context(
+        let context = RowChecker.Context(
             fieldCount: header.count, pathColumn: pathColumn, conversionsColumn: conversionsColumn,
             valueColumn: valueColumn, nullsColumn: nullsColumn, options: options,
             stepSeparator: Array(options.stepSeparator.utf8), fail: fail)
-        // Two halves on two threads when the file has no quotes (a quoted field may hold a line feed,
-        // so only then is every line feed a row boundary); the halves merge in file order.
+        // Parts on parallel threads when the file has no quotes (a quoted field may hold a line feed,
+        // so only then is every line feed a row boundary); a part is at least 256 KiB.
         let headerEnd = csv.position
         let headerLines = csv.line
-        var split = bytes.count
         let quoteFree = bytes.withUnsafeBufferPointer { memchr($0.baseAddress! + headerEnd, 0x22, $0.count - headerEnd) == nil }
-        if quoteFree && bytes.count - headerEnd > 1 << 20, let lf = bytes[((headerEnd + bytes.count) / 2)...].firstIndex(of: 0x0A) {
-            split = lf + 1
+        var bounds = [headerEnd]
+        let partCount = quoteFree ? max(1, min(threads, (bytes.count - headerEnd) >> 18)) : 1
+        for k in 1..<partCount {
+            let target = max(bounds.last!, headerEnd + (bytes.count - headerEnd) * k / partCount)
+            guard let lf = bytes[target...].firstIndex(of: 0x0A) else { break }
+            if lf + 1 > bounds.last! && lf + 1 < bytes.count { bounds.append(lf + 1) }
         }
-        let linesBeforeSplit = headerLines + RecordSplitter.countLineFeeds(bytes[headerEnd..<split])
-        let shards = [(headerEnd, split, headerLines + 1), (split, bytes.count, linesBeforeSplit + 1)].filter { $0.0 < $0.1 }
-        let results = Slots<Result<PathRows, JourneyError>>(count: shards.count)
+        bounds.append(bytes.count)
+        var shards: [(Int, Int, Int)] = []
+        var line = headerLines + 1
+        for k in 0..<(bounds.count - 1) where bounds[k] < bounds[k + 1] {
+            shards.append((bounds[k], bounds[k + 1], line))
+            if k + 2 < bounds.count { line += RecordSplitter.countLineFeeds(bytes[bounds[k]..<bounds[k + 1]]) }
+        }
+        let results = Slots<Result<Part<Sink>, JourneyError>>(count: shards.count)
+        let shardList = shards
+        let sinks = shards.map { _ in makeSink() }
         let work = { @Sendable (k: Int) in
             results.set(k, Result { () throws(JourneyError) in
-                try readRows(bytes, from: shards[k].0, to: shards[k].1, firstLine: shards[k].2, csv: locator, context: context)
+                var sink = sinks[k]
+                let (channels, rows) = try readRows(
+                    bytes, from: shardList[k].0, to: shardList[k].1, firstLine: shardList[k].2, quoteFree: quoteFree,
+                    csv: locator, context: context, sink: &sink)
+                return Part(sink: sink, channelNames: (0..<channels.count).map { channels.withKey($0) { String(decoding: $0, as: UTF8.self) } }, rows: rows, firstLine: shardList[k].2)
             })
         }
         if shards.count > 1 {
@@ -130,27 +236,23 @@ extension PathTable {
         } else if shards.count == 1 {
             work(0)
         }
-        var rows = PathRows()
+        var parts: [Part<Sink>] = []
         for k in shards.indices {
             switch results.values[k]! {
-            case .success(let shard):
-                guard rows.append(shard) else {
-                    throw fail(.tooManyDistinct, "more than 65,535 distinct channels", shards[k].2, nil)
-                }
+            case .success(let part): parts.append(part)
             case .failure(let error): throw error
             }
         }
-        guard !rows.conversions.isEmpty else { throw fail(.emptyInput, "\(file) has a header but no paths", 2, nil) }
-        return PathTable(
-            channelNames: InternedStrings(rows.channels), pathOffsets: rows.offsets, steps: rows.steps,
-            conversions: rows.conversions, conversionValues: rows.values, nulls: rows.nulls)
+        guard parts.contains(where: { $0.rows > 0 }) else { throw fail(.emptyInput, "\(file) has a header but no paths", 2, nil) }
+        return parts
     }
 
-    /// Reads the rows in `from ..< to` (whole lines; `firstLine` is the line number of `from`).
-    fileprivate static func readRows(
-        _ bytes: [UInt8], from start: Int, to n: Int, firstLine: Int, csv locator: SimpleCSV, context: PathRows.Context
-    ) throws(JourneyError) -> PathRows {
-        var rows = PathRows()
+    /// Reads the rows in `from ..< to` (whole lines; `firstLine` is the line number of `from`) into
+    /// `sink`; returns the part's channel names and its row count.
+    fileprivate static func readRows<Sink: PathRowSink>(
+        _ bytes: [UInt8], from start: Int, to n: Int, firstLine: Int, quoteFree: Bool, csv locator: SimpleCSV,
+        context: RowChecker.Context, sink: inout Sink
+    ) throws(JourneyError) -> (InternTable, Int) {
         var csv = locator
         let options = context.options
         let fail = context.fail
@@ -159,7 +261,17 @@ extension PathTable {
         var position = start
         var lineNumber = firstLine
 
+        var checker = RowChecker()
+        defer { checker.free() }
         while position < n {
+            // Plain lines (the right fields, numbers, non-empty steps) in one tight loop; the first other
+            // line (a blank line, an error, a quoted field) goes through the general path below.
+            if quoteFree {
+                bytes.withUnsafeBufferPointer { b in
+                    checker.addPlainLines(b, from: &position, to: n, lines: &lineNumber, context: context, sink: &sink)
+                }
+                if position >= n { break }
+            }
             let line = lineNumber
             let recordStart = position
             // Fast path: a line without quotes is split on the separator in place. A line with quotes
@@ -167,7 +279,7 @@ extension PathTable {
             let quoted: Bool = try bytes.withUnsafeBufferPointer { (b) throws(JourneyError) -> Bool in
                 let base = b.baseAddress!
                 let lineEnd = memchr(base + position, 0x0A, n - position).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? n
-                if memchr(base + position, 0x22, lineEnd - position) != nil { return true }
+                if !quoteFree && memchr(base + position, 0x22, lineEnd - position) != nil { return true }
                 var contentEnd = lineEnd
                 if contentEnd > position && b[contentEnd - 1] == 0x0D { contentEnd -= 1 }
                 fieldRanges.removeAll(keepingCapacity: true)
@@ -189,7 +301,7 @@ extension PathTable {
                 fieldStarts.append(fieldStart)
                 position = min(lineEnd + 1, n)
                 lineNumber += 1
-                try rows.add(b, fieldRanges, fieldStarts, line: line, recordStart: recordStart, context: context)
+                try checker.add(b, fieldRanges, fieldStarts, line: line, recordStart: recordStart, context: context, sink: &sink)
                 return false
             }
             guard quoted else { continue }
@@ -211,10 +323,10 @@ extension PathTable {
             }
             let starts = csv.fieldStarts
             try joined.withUnsafeBufferPointer { (d) throws(JourneyError) in
-                try rows.add(d, ranges, starts, line: line, recordStart: recordStart, context: context)
+                try checker.add(d, ranges, starts, line: line, recordStart: recordStart, context: context, sink: &sink)
             }
         }
-        return rows
+        return (checker.channels, checker.rows)
     }
 
     /// The ranges of the parts of `text` between `separator`s, spaces and tabs around each trimmed.
@@ -244,33 +356,46 @@ extension PathTable {
     }
 }
 
-/// The columns of a path table being read, and the row check that fills them.
-private struct PathRows: Sendable {
-    struct Context: Sendable {
-        var fieldCount: Int
-        var pathColumn: Int
-        var conversionsColumn: Int
-        var valueColumn: Int?
-        var nullsColumn: Int?
-        var options: PathTableOptions
-        var stepSeparator: [UInt8]
-        var fail: @Sendable (JourneyError.Code, String, Int, Int?) -> JourneyError
-    }
+extension PathTable.Part: Sendable where Sink: Sendable {}
 
-    var channels = InternTable()
+/// A value handed to parallel workers that the compiler cannot prove Sendable (a pointer into a
+/// buffer whose pieces the workers write apart).
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Receives the checked rows of one part of an aggregated-path file, in file order (see
+/// `PathTable.scan`): lets a computation run on the rows as they are parsed, without a `PathTable`.
+public protocol PathRowSink {
+    /// One row: `steps` are channel ids of the part (`PathTable.Part.channelNames`), first touch
+    /// first, valid only during the call; the counts are finite and ≥ 0, `conversions + nulls > 0`.
+    mutating func add(steps: UnsafeBufferPointer<UInt16>, conversions: Double, value: Double, nulls: Double)
+}
+
+/// The columns of a path table being read.
+private struct PathRows: PathRowSink, Sendable {
     var offsets = [0]
     var steps: [UInt16] = []
     var conversions: [Double] = []
     var values: [Double] = []
     var nulls: [Double] = []
-    var parts: [Range<Int>] = []
 
-    /// Appends `other` (the rows after these), renumbering its channels into this table; false when
-    /// the union has more channels than a step can number.
-    mutating func append(_ other: PathRows) -> Bool {
+    mutating func add(steps path: UnsafeBufferPointer<UInt16>, conversions converted: Double, value: Double, nulls null: Double) {
+        steps.append(contentsOf: path)
+        offsets.append(steps.count)
+        conversions.append(converted)
+        values.append(value)
+        nulls.append(null)
+    }
+
+    /// Appends `other` (the rows after these, channels named by `channelNames`), renumbering its
+    /// channels into `channels`; false when the union has more channels than a step can number.
+    mutating func append(_ other: PathRows, channelNames: [String], into channels: inout InternTable) -> Bool {
         var map: [UInt16] = []
-        for id in 0..<other.channels.count {
-            let global = other.channels.withKey(id) { channels.intern($0) }
+        for name in channelNames {
+            var name = name
+            let global = name.withUTF8 { channels.intern($0) }
             guard global < Int(UInt16.max) else { return false }
             map.append(UInt16(global))
         }
@@ -287,13 +412,148 @@ private struct PathRows: Sendable {
         nulls.append(contentsOf: other.nulls)
         return true
     }
+}
 
-    /// Checks and stores one row whose fields are `ranges` of `b` (`starts`: their file offsets).
-    mutating func add(
-    _ b: UnsafeBufferPointer<UInt8>, _ ranges: [Range<Int>], _ starts: [Int], line: Int, recordStart: Int, context: Context
+/// The row check of a part being read: fields to numbers, the path to channel ids of the part.
+private struct RowChecker {
+    struct Context: Sendable {
+        var fieldCount: Int
+        var pathColumn: Int
+        var conversionsColumn: Int
+        var valueColumn: Int?
+        var nullsColumn: Int?
+        var options: PathTableOptions
+        var stepSeparator: [UInt8]
+        var fail: @Sendable (JourneyError.Code, String, Int, Int?) -> JourneyError
+    }
+
+    var channels = InternTable()
+    var rows = 0
+    var steps: [UInt16] = []
+    var parts: [Range<Int>] = []
+    /// Fast-path buffers (freed by `free()`): field starts, the steps of a row, and a direct-mapped
+    /// cache of short step names: bytes (≤ 8, little-endian, zero-padded), and length << 32 | id + 1.
+    let fieldStarts = UnsafeMutablePointer<Int>.allocate(capacity: 64)
+    let stepBuffer = UnsafeMutablePointer<UInt16>.allocate(capacity: 1 << 16)
+    let cacheKeys = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+    let cacheEntries: UnsafeMutablePointer<Int> = {
+        let entries = UnsafeMutablePointer<Int>.allocate(capacity: 256)
+        entries.initialize(repeating: 0, count: 256)
+        return entries
+    }()
+
+    func free() {
+        fieldStarts.deallocate()
+        stepBuffer.deallocate()
+        cacheKeys.deallocate()
+        cacheEntries.deallocate()
+    }
+
+    /// Reads plain lines from `position` on and hands them to `sink`, stopping at `n` or before the
+    /// first other line. A plain line has no quotes (the caller knows the part has none), exactly
+    /// the header's fields, numbers that pass the checks, and a path of non-empty steps split by a
+    /// one-byte separator, none starting with `(`. Anything else (a blank line, an error) is left
+    /// to the general `add`, which reports it exactly.
+    mutating func addPlainLines<Sink: PathRowSink>(
+        _ b: UnsafeBufferPointer<UInt8>, from position: inout Int, to n: Int, lines: inout Int, context: Context, sink: inout Sink
+    ) {
+        let fieldCount = context.fieldCount
+        guard fieldCount < 63, context.stepSeparator.count == 1 else { return }
+        let starts = fieldStarts
+        let separator = context.options.separator
+        let stepSeparator = context.stepSeparator[0]
+        @inline(__always) func number(_ column: Int?) -> Double? {
+            guard let column else { return 0 }
+            let low = starts[column]
+            let high = starts[column + 1] - 1
+            // Digits only: the integer, exactly (what `parseDouble` gives too); otherwise `parseDouble`.
+            if high > low && high - low <= 15 {
+                var value = 0
+                var k = low
+                while k < high, case let d = b[k] &- 0x30, d < 10 {
+                    value = value &* 10 &+ Int(d)
+                    k += 1
+                }
+                if k == high { return Double(value) }
+            }
+            guard let value = NumberParser.parseDouble(UnsafeBufferPointer(rebasing: b[low..<high])), value >= 0 else { return nil }
+            return value
+        }
+        while position < n {
+            let start = position
+            var field = 0
+            starts[0] = start
+            var k = start
+            while k < n {
+                let c = b[k]
+                if c == 0x0A { break }
+                if c == separator {
+                    field += 1
+                    if field == fieldCount { return }
+                    starts[field] = k + 1
+                }
+                k += 1
+            }
+            var end = k
+            if end > start && b[end - 1] == 0x0D { end -= 1 }
+            guard end > start, field == fieldCount - 1 else { return }
+            starts[fieldCount] = end + 1
+            guard let converted = number(context.conversionsColumn), let value = number(context.valueColumn),
+                let null = number(context.nullsColumn), !(value > 0 && converted == 0), converted != 0 || null != 0
+            else { return }
+            let pathEnd = starts[context.pathColumn + 1] - 1
+            var i = starts[context.pathColumn]
+            var count = 0
+            while true {
+                var j = i
+                while j < pathEnd && b[j] != stepSeparator { j += 1 }
+                var low = i
+                var high = j
+                while low < high && (b[low] == 0x20 || b[low] == 0x09) { low += 1 }
+                while high > low && (b[high - 1] == 0x20 || b[high - 1] == 0x09) { high -= 1 }
+                guard low < high, b[low] != UInt8(ascii: "("), count < 1 << 16 else { return }
+                let id = intern(b, low, high)
+                guard id < Int(UInt16.max) else { return }
+                stepBuffer[count] = UInt16(id)
+                count += 1
+                if j == pathEnd { break }
+                i = j + 1
+            }
+            rows += 1
+            sink.add(steps: UnsafeBufferPointer(start: stepBuffer, count: count), conversions: converted, value: value, nulls: null)
+            position = min(k + 1, n)
+            lines += 1
+        }
+    }
+
+    /// `channels.intern` behind a small cache for names of at most 8 bytes.
+    @inline(__always)
+    private mutating func intern(_ b: UnsafeBufferPointer<UInt8>, _ low: Int, _ high: Int) -> Int {
+        let length = high - low
+        guard length <= 8 else { return channels.intern(UnsafeBufferPointer(rebasing: b[low..<high])) }
+        var key: UInt64 = 0
+        if low + 8 <= b.count {
+            key = UnsafeRawPointer(b.baseAddress! + low).loadUnaligned(as: UInt64.self)
+            if length < 8 { key &= (1 << (8 * UInt64(length))) - 1 }
+        } else {
+            for k in 0..<length { key |= UInt64(b[low + k]) << (8 * UInt64(k)) }
+        }
+        let slot = Int(truncatingIfNeeded: ((key ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15) >> 56)
+        let entry = cacheEntries[slot]
+        if entry != 0 && cacheKeys[slot] == key && entry >> 32 == length { return (entry & 0xFFFF_FFFF) - 1 }
+        let id = channels.intern(UnsafeBufferPointer(rebasing: b[low..<high]))
+        cacheKeys[slot] = key
+        cacheEntries[slot] = length << 32 | (id + 1)
+        return id
+    }
+
+    /// Checks one row whose fields are `ranges` of `b` (`starts`: their file offsets) and hands it to `sink`.
+    mutating func add<Sink: PathRowSink>(
+        _ b: UnsafeBufferPointer<UInt8>, _ ranges: [Range<Int>], _ starts: [Int], line: Int, recordStart: Int, context: Context,
+        sink: inout Sink
     ) throws(JourneyError) {
-    let fail = context.fail
-    let options = context.options
+        let fail = context.fail
+        let options = context.options
         if ranges.count == 1 && ranges[0].isEmpty { return }  // blank line
         guard ranges.count == context.fieldCount else {
             throw fail(.wrongFieldCount, "expected \(context.fieldCount) fields as in the header, found \(ranges.count)", line, recordStart)
@@ -318,6 +578,7 @@ private struct PathRows: Sendable {
         }
         let text = UnsafeBufferPointer(rebasing: b[ranges[context.pathColumn]])
         PathTable.stepRanges(text, by: context.stepSeparator, into: &parts)
+        steps.removeAll(keepingCapacity: true)
         if parts.count == 1 && parts[0].isEmpty {
             throw fail(.invalidPath, "path is empty", line, starts[context.pathColumn])
         }
@@ -334,9 +595,7 @@ private struct PathRows: Sendable {
             guard id < Int(UInt16.max) else { throw fail(.tooManyDistinct, "more than 65,535 distinct channels", line, starts[context.pathColumn]) }
             steps.append(UInt16(id))
         }
-        offsets.append(steps.count)
-        conversions.append(converted)
-        values.append(value)
-        nulls.append(null)
+        rows += 1
+        steps.withUnsafeBufferPointer { sink.add(steps: $0, conversions: converted, value: value, nulls: null) }
     }
 }

@@ -1,100 +1,48 @@
 import Foundation
 import Linalg
 
-/// The state of one Newton/IRLS fit. Coordinates `0..<d` are the feature coefficients (penalized),
-/// coordinate `d` the intercept when fitted (unpenalized); the design gets a trailing column of ones.
+/// The state of one Newton/IRLS fit on a ``BinaryLogisticObjective``. Coordinates `0..<d` are the feature
+/// coefficients (penalized), coordinate `d` the intercept when fitted (unpenalized).
 struct NewtonSolver {
     /// Reciprocal condition estimates below this make the Hessian "singular" and trigger the ridge.
     static let rcondFloor = 1e-13
     /// `|ηᵢ|` above this means `pᵢ` is within 1e-13 of 0 or 1.
     static let saturatedEta = 30.0
 
-    let design: Matrix
-    let labels: [Double]
-    let weights: [Double]
+    let objective: BinaryLogisticObjective
     let configuration: LogisticRegression.Configuration
-    let d: Int
     var notes: [String] = []
     var largestRidge = 0.0
+    /// Wall-clock seconds spent building Hessians, and how many were built (for `waypoint train --timings`).
+    var hessianSeconds = 0.0
+    var hessianBuilds = 0
 
-    init(_ x: Matrix, labels: [Double], configuration: LogisticRegression.Configuration) {
-        let n = x.rows
-        d = x.columns
-        if configuration.fitIntercept {
-            // Column-major: the first n·d elements are x's columns, the last n the column of ones.
-            var augmented = Matrix(rows: n, columns: d + 1, repeating: 1)
-            augmented.withUnsafeMutableBufferPointer { buffer in
-                for (index, value) in x.columnMajor.enumerated() {
-                    buffer[index] = value
-                }
-            }
-            design = augmented
-        } else {
-            design = x
-        }
-        self.labels = labels
-        weights = configuration.sampleWeights ?? [Double](repeating: 1, count: n)
+    init(_ objective: BinaryLogisticObjective, configuration: LogisticRegression.Configuration) {
+        self.objective = objective
         self.configuration = configuration
     }
 
-    var k: Int { design.columns }
-    var lambda: Double { configuration.l2Penalty }
+    var d: Int { objective.d }
+    var k: Int { objective.dimension }
+    var lambda: Double { objective.l2 }
+    var labels: [Double] { objective.labels }
+    var weights: [Double] { objective.weights }
 
-    /// `η = Xβ` and the objective at `beta`.
     func evaluate(_ beta: [Double]) throws -> (eta: [Double], objective: Double, logLikelihood: Double) {
-        let eta = k == 0 ? [Double](repeating: 0, count: labels.count) : try gemv(design, beta)
-        var loss = 0.0
-        for i in 0..<eta.count where weights[i] != 0 {
-            // −log pᵢ = softplus(−ηᵢ) when yᵢ = 1; −log(1 − pᵢ) = softplus(ηᵢ) when yᵢ = 0.
-            loss += weights[i] * (labels[i] == 1 ? softplus(-eta[i]) : softplus(eta[i]))
-        }
-        var penalty = 0.0
-        for j in 0..<d {
-            penalty += beta[j] * beta[j]
-        }
-        return (eta, loss + 0.5 * lambda * penalty, -loss)
+        try objective.evaluate(beta)
     }
 
-    /// `∇ = Xᵀ(w∘(p − y)) + λβ` (no λ on the intercept).
     func gradient(_ beta: [Double], eta: [Double]) throws -> [Double] {
-        var residual = [Double](repeating: 0, count: eta.count)
-        for i in 0..<eta.count {
-            residual[i] = weights[i] * (sigmoid(eta[i]) - labels[i])
-        }
-        var g = [Double](repeating: 0, count: k)
-        if k > 0 {
-            try gemv(design, residual, into: &g, transposeA: true)
-        }
-        for j in 0..<d {
-            g[j] += lambda * beta[j]
-        }
-        return g
+        try objective.gradient(beta, eta: eta)
     }
 
-    /// `XᵀWX + λI` (no λ on the intercept), by scaling rows by `√(wᵢpᵢ(1 − pᵢ))` and one `syrk`.
-    func hessian(eta: [Double], penalized: Bool = true) throws -> Matrix {
-        let n = eta.count
-        var root = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            // pᵢ(1 − pᵢ) = e^−|η| / (1 + e^−|η|)², without cancellation.
-            let e = exp(-abs(eta[i]))
-            root[i] = (weights[i] * e).squareRoot() / (1 + e)
+    mutating func hessian(eta: [Double], penalized: Bool = true) throws -> Matrix {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer {
+            hessianSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            hessianBuilds += 1
         }
-        var z = design
-        z.withUnsafeMutableBufferPointer { z in
-            for j in 0..<k {
-                for i in 0..<n {
-                    z[i + j * n] *= root[i]
-                }
-            }
-        }
-        var h = try syrk(z, transposeA: true)
-        if penalized {
-            for j in 0..<d {
-                h[j, j] += lambda
-            }
-        }
-        return h
+        return try objective.hessian(eta: eta, penalized: penalized)
     }
 
     /// Solves `H·s = g`, adding a growing ridge when `H` is not (numerically) positive definite.
@@ -145,17 +93,25 @@ struct NewtonSolver {
     }
 
     mutating func run() throws -> LogisticFit {
-        var beta = [Double](repeating: 0, count: k)
-        var (eta, objective, logLikelihood) = try evaluate(beta)
+        let beta = [Double](repeating: 0, count: k)
+        return try run(from: beta)
+    }
+
+    mutating func run(from start: [Double]) throws -> LogisticFit {
+        var beta = start
+        var (eta, objective, _) = try evaluate(beta)
         var g = try gradient(beta, eta: eta)
         var iterations = 0
         var flatSteps = 0
         while maxNorm(g) > configuration.tolerance && iterations < configuration.maxIterations {
             let h = try hessian(eta: eta)
             let step = try solve(h, g, iteration: iterations)
-            // Step halving: accept the first t = 1, ½, ¼, … with a non-increasing objective.
+            // Step halving: accept the first t = 1, ½, ¼, … with a non-increasing objective. Near the optimum
+            // the objective changes by less than its rounding (|ΔF| ~ ‖∇‖²/‖H‖), so a full step whose objective
+            // is within rounding of the current one is also accepted when it shrinks the gradient.
             var t = 1.0
-            var accepted: (beta: [Double], eta: [Double], objective: Double, logLikelihood: Double)?
+            var accepted: (beta: [Double], eta: [Double], objective: Double, gradient: [Double]?)?
+            let noise = 1e-13 * (1 + abs(objective))
             for _ in 0..<60 {
                 var candidate = beta
                 for j in 0..<k {
@@ -163,8 +119,15 @@ struct NewtonSolver {
                 }
                 let trial = try evaluate(candidate)
                 if trial.objective.isFinite && trial.objective <= objective {
-                    accepted = (candidate, trial.eta, trial.objective, trial.logLikelihood)
+                    accepted = (candidate, trial.eta, trial.objective, nil)
                     break
+                }
+                if t == 1 && trial.objective.isFinite && trial.objective <= objective + noise {
+                    let trialGradient = try gradient(candidate, eta: trial.eta)
+                    if maxNorm(trialGradient) < maxNorm(g) {
+                        accepted = (candidate, trial.eta, trial.objective, trialGradient)
+                        break
+                    }
                 }
                 t *= 0.5
             }
@@ -175,16 +138,32 @@ struct NewtonSolver {
                 break
             }
             iterations += 1
-            flatSteps = next.objective < objective ? 0 : flatSteps + 1
-            (beta, eta, objective, logLikelihood) = next
-            g = try gradient(beta, eta: eta)
+            let previousNorm = maxNorm(g)
+            let decreased = next.objective < objective
+            (beta, eta, objective) = (next.beta, next.eta, next.objective)
+            g = try next.gradient ?? gradient(beta, eta: eta)
+            flatSteps = decreased || maxNorm(g) < previousNorm ? 0 : flatSteps + 1
             if flatSteps >= 3 {
                 notes.append(
                     "iteration \(iterations): the objective stopped decreasing; stopped at ‖∇‖∞ = \(maxNorm(g))")
                 break
             }
         }
-        let gradientNorm = maxNorm(g)
+        return try finish(
+            beta: beta, iterations: iterations, optimality: maxNorm(g), solver: .newton, l1: 0, allowNewtonCheck: true)
+    }
+
+    /// Checks separation, computes inference for unpenalized fits and assembles the fit. Shared by every
+    /// binary solver: `optimality` is `‖∇‖∞` (or the pseudo-gradient's for L1), `l1` the L1 coefficient.
+    mutating func finish(
+        beta: [Double], iterations: Int, optimality gradientNorm: Double, solver: LogisticRegression.Solver,
+        l1: Double, allowNewtonCheck: Bool
+    ) throws -> LogisticFit {
+        let (eta, smooth, logLikelihood) = try evaluate(beta)
+        var objective = smooth
+        if l1 > 0 {
+            objective += l1 * beta[0..<d].reduce(0) { $0 + abs($1) }
+        }
         var maxEta = 0.0
         for i in eta.indices where weights[i] != 0 {
             maxEta = max(maxEta, abs(eta[i]))
@@ -192,7 +171,11 @@ struct NewtonSolver {
 
         // Separation: probabilities saturated and Newton still taking O(1) steps (the minimizer is at infinity).
         var separated = maxEta > Self.saturatedEta
-        if !separated && maxEta > 10 {
+        // With a penalty and both classes present the minimizer is finite: only unpenalized fits (or one class
+        // absent, whose unpenalized intercept diverges) need the Newton-step test.
+        let bothClasses = labels.contains(0) && labels.contains(1)
+        if !separated && maxEta > 10 && allowNewtonCheck && l1 == 0 && (lambda == 0 || !bothClasses) {
+            let g = try gradient(beta, eta: eta)
             let step = try solve(try hessian(eta: eta), g, iteration: iterations)
             separated = maxNorm(step) > 1e-4 * (1 + maxNorm(beta))
         }
@@ -205,11 +188,20 @@ struct NewtonSolver {
                 + "the data are perfectly or quasi-perfectly separated"
                 + (Set(labels).count < 2 ? " (only one class is present)" : "")
                 + ", so the coefficients diverge and the returned ones are not a maximum-likelihood estimate; "
-                + (lambda == 0 ? "set l2Penalty > 0" : "the intercept is unpenalized, so check the labels")
+                + (lambda == 0 && l1 == 0 ? "set l2Penalty > 0" : "the intercept is unpenalized, so check the labels")
                 + " or remove the separating features"
         }
 
-        let inference = lambda == 0 && !separated ? try makeInference(beta, eta: eta) : nil
+        var inference: LogisticInference?
+        if lambda == 0 && l1 == 0 && !separated {
+            if k <= LogisticRegression.inferenceLimit {
+                inference = try makeInference(beta, eta: eta)
+            } else {
+                notes.append(
+                    "no standard errors: \(k) parameters is above \(LogisticRegression.inferenceLimit), too many "
+                        + "to invert the Hessian")
+            }
+        }
         let report = LogisticFitReport(
             iterations: iterations,
             converged: gradientNorm <= configuration.tolerance && !separated,
@@ -220,7 +212,8 @@ struct NewtonSolver {
             separationMessage: separationMessage,
             hessianRidge: largestRidge,
             notes: notes,
-            inference: inference)
+            inference: inference,
+            solver: solver)
         let model = LogisticModel(
             intercept: configuration.fitIntercept ? beta[d] : 0, coefficients: Array(beta[0..<d]))
         return LogisticFit(model: model, report: report)

@@ -19,6 +19,17 @@ struct AbsorbingChain: Sendable {
     let conversionValue: [Double]
     /// Probability of ending without conversion at the next step.
     let null: [Double]
+    /// The states grouped into strongly connected components of `Q`, successors first (Tarjan's
+    /// order): `blockOrder[blockStarts[b] ..< blockStarts[b + 1]]` are block `b`'s states. Solving the
+    /// blocks in this order, each one sees its successors' final values: a block without a cycle is
+    /// solved in one step, and sweeps are needed only inside cycles.
+    let blockOrder: [Int32]
+    let blockStarts: [Int]
+    /// `Q` again, rows and targets renumbered in `blockOrder` (state `blockOrder[i]` is row `i`), so
+    /// that the sweeps read the rows in memory order.
+    let blockRowStarts: [Int]
+    let blockTargets: [Int32]
+    let blockProbabilities: [Double]
 
     var stateCount: Int { conversion.count }
 
@@ -52,6 +63,78 @@ struct AbsorbingChain: Sendable {
         self.conversion = conversion
         self.conversionValue = conversionValue
         self.null = null
+        (blockOrder, blockStarts) = Self.components(rowStarts: rowStarts, targets: targets)
+        var position = [Int32](repeating: 0, count: blockOrder.count)
+        for (i, s) in blockOrder.enumerated() { position[Int(s)] = Int32(i) }
+        var blockRowStarts = [0]
+        var blockTargets: [Int32] = []
+        var blockProbabilities: [Double] = []
+        blockRowStarts.reserveCapacity(blockOrder.count + 1)
+        blockTargets.reserveCapacity(targets.count)
+        blockProbabilities.reserveCapacity(targets.count)
+        for s in blockOrder {
+            for e in rowStarts[Int(s)]..<rowStarts[Int(s) + 1] {
+                blockTargets.append(position[Int(targets[e])])
+                blockProbabilities.append(probabilities[e])
+            }
+            blockRowStarts.append(blockTargets.count)
+        }
+        self.blockRowStarts = blockRowStarts
+        self.blockTargets = blockTargets
+        self.blockProbabilities = blockProbabilities
+    }
+
+    /// Tarjan's strongly connected components, iteratively: each component is listed after every
+    /// component it can reach.
+    static func components(rowStarts: [Int], targets: [Int32]) -> ([Int32], [Int]) {
+        let n = rowStarts.count - 1
+        var index = [Int32](repeating: -1, count: n)
+        var low = [Int32](repeating: 0, count: n)
+        var onStack = [Bool](repeating: false, count: n)
+        var stack: [Int32] = []
+        var order: [Int32] = []
+        var starts = [0]
+        order.reserveCapacity(n)
+        var next: Int32 = 0
+        // Depth-first frames: state and the position of its next edge.
+        var frames: [(state: Int, edge: Int)] = []
+        for root in 0..<n where index[root] < 0 {
+            index[root] = next
+            low[root] = next
+            next += 1
+            stack.append(Int32(root))
+            onStack[root] = true
+            frames.append((root, rowStarts[root]))
+            while let (v, e) = frames.last {
+                if e < rowStarts[v + 1] {
+                    frames[frames.count - 1].edge = e + 1
+                    let w = Int(targets[e])
+                    if index[w] < 0 {
+                        index[w] = next
+                        low[w] = next
+                        next += 1
+                        stack.append(Int32(w))
+                        onStack[w] = true
+                        frames.append((w, rowStarts[w]))
+                    } else if onStack[w] {
+                        low[v] = min(low[v], index[w])
+                    }
+                    continue
+                }
+                frames.removeLast()
+                if let parent = frames.last { low[parent.state] = min(low[parent.state], low[v]) }
+                if low[v] == index[v] {
+                    while true {
+                        let w = stack.removeLast()
+                        onStack[Int(w)] = false
+                        order.append(w)
+                        if Int(w) == v { break }
+                    }
+                    starts.append(order.count)
+                }
+            }
+        }
+        return (order, starts)
     }
 
     /// How `conversionProbabilities` solves.
@@ -61,9 +144,10 @@ struct AbsorbingChain: Sendable {
     /// e.g. `conversion` or `conversionValue`), with `x = 0` on the states in `removed`.
     ///
     /// Dense: one LU of `I − Q` restricted to the kept states (LAPACK `dgetrf`/`dgetrs`). Iterative:
-    /// Gauss–Seidel sweeps until the residual `max |b + Q·x − x|` is at most `tolerance` (default
-    /// 1e-13; the final residual is checked against 1e-12), which bounds the error in `x` by the residual
-    /// times the expected number of steps to absorption.
+    /// block Gauss–Seidel over the strongly connected blocks, successors first, sweeping each block until
+    /// its largest change (which bounds the residual `max |b + Q·x − x|`) is at most `tolerance` (default
+    /// 1e-13; the final residual is recomputed and checked against 1e-12), which bounds the error in `x`
+    /// by the residual times the expected number of steps to absorption.
     func solve(
         _ rightHandSides: [[Double]], removing removed: [Bool]? = nil, startingFrom initial: [[Double]]? = nil,
         method: Method = .automatic, tolerance: Double = 1e-13
@@ -110,62 +194,81 @@ struct AbsorbingChain: Sendable {
         return solutions
     }
 
-    /// Gauss–Seidel for all right-hand sides in one pass over the rows; `initial` (e.g. the solution
-    /// before a removal) is a warm start.
+    /// Block Gauss–Seidel, two right-hand sides at a time (one SIMD pair): the strongly connected
+    /// blocks in order, successors first; a state alone in its block is solved exactly
+    /// (`x = (b + Σ q·x) / (1 − q_ss)`), a larger block is swept until its change, which bounds its
+    /// residual, is at most `tolerance`. `initial` (e.g. the solution before a removal) is a warm start.
+    /// Removed states keep `x = 0`, so their terms vanish without a test.
     private func solveIterative(_ bs: [[Double]], removed: [Bool]?, initial: [[Double]]?, tolerance: Double) throws(MarkovError) -> [[Double]] {
         let n = stateCount
-        let k = bs.count
-        let isRemoved = removed ?? [Bool](repeating: false, count: n)
-        // x[s * k + j]: state s, right-hand side j.
-        var x = [Double](repeating: 0, count: n * k)
-        if let initial {
-            for s in 0..<n where !isRemoved[s] { for j in 0..<k { x[s * k + j] = initial[j][s] } }
-        }
-        var b = [Double](repeating: 0, count: n * k)
-        for s in 0..<n { for j in 0..<k { b[s * k + j] = bs[j][s] } }
         let maxSweeps = 20_000
-        var converged = false
-        rowStarts.withUnsafeBufferPointer { rowStarts in
-            targets.withUnsafeBufferPointer { targets in
-                probabilities.withUnsafeBufferPointer { probabilities in
+        var solutions = [[Double]](repeating: [Double](repeating: 0, count: n), count: bs.count)
+        let isRemoved = blockOrder.map { removed?[Int($0)] ?? false }
+        for pair in stride(from: 0, to: bs.count, by: 2) {
+            let second = pair + 1 < bs.count
+            var x = [SIMD2<Double>](repeating: .zero, count: n)
+            var b = [SIMD2<Double>](repeating: .zero, count: n)
+            for (i, s) in blockOrder.enumerated() {
+                let s = Int(s)
+                b[i] = SIMD2(bs[pair][s], second ? bs[pair + 1][s] : 0)
+                if let initial, !isRemoved[i] { x[i] = SIMD2(initial[pair][s], second ? initial[pair + 1][s] : 0) }
+            }
+            let converged = x.withUnsafeMutableBufferPointer { x in
+                b.withUnsafeBufferPointer { b in
                     isRemoved.withUnsafeBufferPointer { isRemoved in
-                        x.withUnsafeMutableBufferPointer { x in
-                            b.withUnsafeBufferPointer { b in
-                                var value = [Double](repeating: 0, count: k)
-                                for _ in 0..<maxSweeps {
-                                    var residual = 0.0
-                                    for s in 0..<n where !isRemoved[s] {
-                                        for j in 0..<k { value[j] = b[s * k + j] }
-                                        for e in rowStarts[s]..<rowStarts[s + 1] {
-                                            let t = Int(targets[e])
-                                            if isRemoved[t] { continue }
-                                            let p = probabilities[e]
-                                            for j in 0..<k { value[j] += p * x[t * k + j] }
+                        blockRowStarts.withUnsafeBufferPointer { rowStarts in
+                            blockTargets.withUnsafeBufferPointer { targets in
+                                blockProbabilities.withUnsafeBufferPointer { probabilities in
+                                    for block in 0..<(blockStarts.count - 1) {
+                                        let first = blockStarts[block]
+                                        let end = blockStarts[block + 1]
+                                        if end - first == 1 {
+                                            if isRemoved[first] { continue }
+                                            var value = b[first]
+                                            var stay = 0.0
+                                            for e in rowStarts[first]..<rowStarts[first + 1] {
+                                                let t = Int(targets[e])
+                                                if t == first { stay += probabilities[e] } else { value += probabilities[e] * x[t] }
+                                            }
+                                            // A state that only loops on itself never ends: it keeps its start value.
+                                            if stay < 1 { x[first] = value / (1 - stay) }
+                                            continue
                                         }
-                                        for j in 0..<k {
-                                            residual = max(residual, abs(value[j] - x[s * k + j]))
-                                            x[s * k + j] = value[j]
+                                        var blockConverged = false
+                                        for _ in 0..<maxSweeps {
+                                            var change = SIMD2<Double>.zero
+                                            for i in first..<end where !isRemoved[i] {
+                                                var value = b[i]
+                                                for e in rowStarts[i]..<rowStarts[i + 1] {
+                                                    value += probabilities[e] * x[Int(targets[e])]
+                                                }
+                                                let d = value - x[i]
+                                                change = pointwiseMax(change, pointwiseMax(d, -d))
+                                                x[i] = value
+                                            }
+                                            if change.max() <= tolerance {
+                                                blockConverged = true
+                                                break
+                                            }
                                         }
+                                        if !blockConverged { return false }
                                     }
-                                    if residual <= tolerance {
-                                        converged = true
-                                        return
-                                    }
+                                    return true
                                 }
                             }
                         }
                     }
                 }
             }
+            guard converged else {
+                throw MarkovError(.solverFailed, "absorbing chain: Gauss–Seidel did not reach residual \(tolerance) in \(maxSweeps) sweeps")
+            }
+            for (i, s) in blockOrder.enumerated() {
+                solutions[pair][Int(s)] = x[i][0]
+                if second { solutions[pair + 1][Int(s)] = x[i][1] }
+            }
         }
-        guard converged else {
-            throw MarkovError(.solverFailed, "absorbing chain: Gauss–Seidel did not reach residual \(tolerance) in \(maxSweeps) sweeps")
-        }
-        var solutions: [[Double]] = []
-        for j in 0..<k {
-            let xj = (0..<n).map { x[$0 * k + j] }
-            solutions.append(try checkedResidual(xj, bs[j], removed: removed))
-        }
+        for j in bs.indices { solutions[j] = try checkedResidual(solutions[j], bs[j], removed: removed) }
         return solutions
     }
 

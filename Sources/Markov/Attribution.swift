@@ -56,11 +56,17 @@ extension TransitionCounts {
         // One independent solve per channel: spread over the cores.
         let solves = Slots<Result<[Double], MarkovError>>(count: channelNames.count)
         let states = self.states
-        DispatchQueue.concurrentPerform(iterations: channelNames.count) { channel in
+        let solve = { @Sendable (channel: Int) in
             let removed = states.map { $0.contains(channel: channel) }
             solves.set(channel, Result { () throws(MarkovError) in
                 try chain.solve(rhs, removing: removed, startingFrom: fullSolution, method: method.chainMethod).map { $0[0] }
             })
+        }
+        // Small chains solve in well under a millisecond: waking worker threads would cost more.
+        if chain.probabilities.count * channelNames.count < 100_000 {
+            for channel in channelNames.indices { solve(channel) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: channelNames.count, execute: solve)
         }
         let results = solves.values
         var effects: [(conversion: Double, value: Double)] = []

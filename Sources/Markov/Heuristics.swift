@@ -151,6 +151,17 @@ public struct HeuristicAttribution: Sendable {
         }
     }
 
+    /// Adds flat credit tables (`[channel * ruleCount + rule]`) whose channel `c` is `channelNames[c]`.
+    mutating func add(credit other: [Double], valueCredit otherValue: [Double], channelNames names: [String]) {
+        let ids = names.map { channelID($0) }
+        for c in 0..<(other.count / Self.ruleCount) {
+            for r in 0..<Self.ruleCount {
+                credit[ids[c] * Self.ruleCount + r] += other[c * Self.ruleCount + r]
+                valueCredit[ids[c] * Self.ruleCount + r] += otherValue[c * Self.ruleCount + r]
+            }
+        }
+    }
+
     /// Credits every converted journey (ages in microseconds before the conversion).
     public mutating func add(_ journeys: [Journey], from store: EventStore) {
         let ids = store.channelNames.map { channelID($0) }

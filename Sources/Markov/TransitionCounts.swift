@@ -134,45 +134,102 @@ public struct TransitionCounts: Sendable {
     /// and merging them (counts are additive).
     public mutating func add(_ paths: PathTable, threads: Int = systemCoreCount()) {
         let shards = paths.count < 50_000 ? 1 : max(1, threads)
-        if shards == 1 {
-            add(paths, rows: 0..<paths.count)
-            return
+        let parts = Slots<PathCounter>(count: shards)
+        let configuration = self.configuration
+        let count = { @Sendable (k: Int) in
+            let counter = PathCounter(configuration: configuration)
+            paths.steps.withUnsafeBufferPointer { steps in
+                for row in (paths.count * k / shards)..<(paths.count * (k + 1) / shards) {
+                    counter.add(
+                        steps: UnsafeBufferPointer(rebasing: steps[paths.pathOffsets[row]..<paths.pathOffsets[row + 1]]),
+                        conversions: paths.conversions[row], value: paths.conversionValues[row], nulls: paths.nulls[row])
+                }
+            }
+            parts.set(k, counter)
         }
-        let parts = Slots<TransitionCounts>(count: shards)
-        let empty = emptyCopy()
-        DispatchQueue.concurrentPerform(iterations: shards) { k in
-            var counts = empty
-            counts.add(paths, rows: (paths.count * k / shards)..<(paths.count * (k + 1) / shards))
-            parts.set(k, counts)
-        }
-        for part in parts.values { mergeCounts(part!) }  // every slot is set; same configuration by construction
+        if shards == 1 { count(0) } else { DispatchQueue.concurrentPerform(iterations: shards, execute: count) }
+        let counters = parts.values.map { $0! }  // every slot is set
+        let identity = (0..<paths.channelNames.count).map { UInt16($0) }
+        for counter in counters.dropFirst() { counters[0].absorb(counter, channelMap: identity) }
+        merge(counters[0], channelNames: Array(paths.channelNames))
     }
 
-    /// Counts with this configuration and nothing added.
-    private func emptyCopy() -> TransitionCounts {
-        var copy = self
-        copy.channelNames = []
-        copy.channelIndex = [:]
-        copy.states = []
-        copy.stateIndex = [:]
-        copy.successors = []
-        copy.conversionWeights = []
-        copy.nullWeights = []
-        copy.conversionValues = []
-        copy.totalConversions = 0
-        copy.totalConversionValue = 0
-        copy.totalNulls = 0
-        copy.configuration.semantics.forEachState(of: [UInt16](), order: configuration.order) { _ = copy.stateID($0) }
-        return copy
+    /// Adds every path of an aggregated-path file (`PathTable`'s format), counted while it is parsed,
+    /// on `threads` parts of the file in parallel, without building a `PathTable`.
+    ///
+    /// - Throws: `JourneyError` for unreadable or bad input, as `PathTable.read(path:options:)`.
+    public mutating func add(pathsFile path: String, options: PathTableOptions = PathTableOptions(), threads: Int = systemCoreCount()) throws(JourneyError) {
+        let (counter, names) = try Self.count(pathsFile: path, options: options, threads: threads, configuration: configuration, halfLife: nil)
+        merge(counter, channelNames: names)
     }
 
-    private mutating func add(_ paths: PathTable, rows: Range<Int>) {
-        let ids = paths.channelNames.map { UInt16(channelID($0)) }
-        for row in rows {
-            add(
-                path: paths.path(row).lazy.map { ids[Int($0)] }, conversions: paths.conversions[row],
-                value: paths.conversionValues[row], nulls: paths.nulls[row])
+    /// `add(pathsFile:options:threads:)` that credits the same rows to `heuristics` in the same pass
+    /// (ages in steps), as `heuristics.add(_: PathTable)` would.
+    ///
+    /// - Throws: `JourneyError` for unreadable or bad input, as `PathTable.read(path:options:)`.
+    public mutating func add(
+        pathsFile path: String, options: PathTableOptions = PathTableOptions(), heuristics: inout HeuristicAttribution,
+        threads: Int = systemCoreCount()
+    ) throws(JourneyError) {
+        let (counter, names) = try Self.count(
+            pathsFile: path, options: options, threads: threads, configuration: configuration, halfLife: heuristics.halfLife)
+        merge(counter, channelNames: names)
+        heuristics.add(credit: counter.credit, valueCredit: counter.valueCredit, channelNames: names)
+    }
+
+    /// The parts of a scanned file counted, added into the first part's counter; channel names by id.
+    private static func count(
+        pathsFile path: String, options: PathTableOptions, threads: Int, configuration: MarkovConfiguration, halfLife: Double?
+    ) throws(JourneyError) -> (PathCounter, [String]) {
+        let parts = try PathTable.scan(path: path, options: options, threads: threads) {
+            PathCounter(configuration: configuration, halfLife: halfLife)
         }
+        var names = parts[0].channelNames
+        var index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        for part in parts.dropFirst() {
+            let map = part.channelNames.map { name in
+                if let id = index[name] { return UInt16(id) }
+                index[name] = names.count
+                names.append(name)
+                return UInt16(names.count - 1)
+            }
+            parts[0].sink.absorb(part.sink, channelMap: map)
+        }
+        return (parts[0].sink, names)
+    }
+
+    /// Adds a counter's counts; its channel `c` is named `channelNames[c]`.
+    mutating func merge(_ counter: PathCounter, channelNames names: [String]) {
+        let channelMap = names.map { UInt16(channelID($0) + 1) }
+        // Existing edges by (from, target); without any, every edge of the counter is new here.
+        var existing: [UInt64: Int] = [:]
+        for (from, row) in successors.enumerated() {
+            for (k, successor) in row.enumerated() { existing[UInt64(from) << 32 | UInt64(UInt32(successor.target))] = k }
+        }
+        var stateMap = [Int](repeating: 0, count: counter.stateCount)
+        for s in 0..<counter.stateCount {
+            let state = counter.states[s]
+            let id = stateID(ChainState(symbols: (0..<state.count).map { state[$0] == 0 ? 0 : channelMap[Int(state[$0]) - 1] }))
+            stateMap[s] = id
+            conversionWeights[id] += counter.endings[s].conversions
+            conversionValues[id] += counter.endings[s].value
+            nullWeights[id] += counter.endings[s].nulls
+        }
+        let weights = counter.edgeWeights()
+        for e in 0..<counter.edgeCount {
+            let from = stateMap[Int(counter.edgeFrom[e])]
+            let target = Int32(stateMap[Int(counter.edgeTarget[e])])
+            let symbol = counter.edgeSymbol[e] == 0 ? 0 : channelMap[Int(counter.edgeSymbol[e]) - 1]
+            let weight = weights[e]
+            if !existing.isEmpty, let k = existing[UInt64(from) << 32 | UInt64(UInt32(target))] {
+                successors[from][k].weight += weight
+            } else {
+                successors[from].append(Successor(symbol: symbol, target: target, weight: weight))
+            }
+        }
+        totalConversions += counter.totalConversions
+        totalConversionValue += counter.totalConversionValue
+        totalNulls += counter.totalNulls
     }
 
     /// Adds the completed journeys (converted or lapsed) of `journeys`; censored journeys are skipped,

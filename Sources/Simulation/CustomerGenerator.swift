@@ -64,7 +64,7 @@ private struct CustomerGenerator {
 
     mutating func generate(_ customer: Int) {
         let c = world.configuration
-        var rng = SplitMix64.replicate(customer, of: c.seed)
+        var rng = SplitMix64.replicate(customer, of: world.customerSeed)
         let s = draw(world.segmentCumulative, &rng)
         let segment = c.segments[s]
         let region = draw(world.regionCumulative, &rng)

@@ -4,6 +4,9 @@ import Journeys
 /// The planted parameters in the form the generator uses: cumulative tables and preformatted bytes.
 struct PlantedWorld: Sendable {
     let configuration: SimulationConfiguration
+    /// The base of every customer's generator: `seed` scrambled, so customer i of seed s and customer
+    /// i + 1 of seed s + 1 do not share a stream (as they would from `seed + i`).
+    let customerSeed: UInt64
     let channelCount: Int
     let segmentCount: Int
     let decisionCount: Int
@@ -36,6 +39,8 @@ struct PlantedWorld: Sendable {
 
     init(_ c: SimulationConfiguration) {
         configuration = c
+        var scramble = SplitMix64(seed: c.seed)
+        customerSeed = scramble.next()
         let n = c.channels.count
         channelCount = n
         segmentCount = c.segments.count

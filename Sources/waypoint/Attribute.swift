@@ -108,11 +108,17 @@ struct Attribute: ParsableCommand {
                 var options = PathTableOptions()
                 options.separator = pathsSeparator.utf8.first!
                 options.stepSeparator = stepSeparator
-                let table = try PathTable.read(path: paths, options: options)
-                readTime = Date()
-                counts.add(table)
-                heuristics.add(table)
-                if bootstrap > 0 { weighted = WeightedPaths(table) }
+                if bootstrap > 0 {
+                    let table = try PathTable.read(path: paths, options: options)
+                    readTime = Date()
+                    counts.add(table)
+                    heuristics.add(table)
+                    weighted = WeightedPaths(table)
+                } else {
+                    // One parallel pass: parsing, counting and heuristic credit fused, no table kept.
+                    try counts.add(pathsFile: paths, options: options, heuristics: &heuristics)
+                    readTime = Date()
+                }
             } else if let events {
                 let (store, _) = try EventReader.read(path: events, options: try reader.options())
                 let cut = store.journeys(try journeys.options())
@@ -129,10 +135,14 @@ struct Attribute: ParsableCommand {
         do { removal = try counts.removalAttribution(method: solver) } catch { throw CLIFailure(error.message) }
         if timings {
             let solved = Date()
-            printError(String(
-                format: "timings: read %.4f s, count %.4f s, solve %.4f s, total %.4f s (%d states)",
-                readTime.timeIntervalSince(started), fitted.timeIntervalSince(readTime), solved.timeIntervalSince(fitted),
-                solved.timeIntervalSince(started), removal.stateCount))
+            // With --paths (no bootstrap), reading and counting are one pass.
+            let fused = paths != nil && bootstrap == 0
+            let phases = fused
+                ? String(format: "read+count %.4f s", readTime.timeIntervalSince(started))
+                : String(format: "read %.4f s, count %.4f s", readTime.timeIntervalSince(started), fitted.timeIntervalSince(readTime))
+            printError("timings: \(phases), " + String(
+                format: "solve %.4f s, total %.4f s (%d states)",
+                solved.timeIntervalSince(fitted), solved.timeIntervalSince(started), removal.stateCount))
         }
         var intervals: AttributionIntervals?
         if bootstrap > 0 {

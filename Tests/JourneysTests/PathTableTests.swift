@@ -233,3 +233,80 @@ private func expectPathError(
         #expect(error.code == .tooManyDistinct)
     }
 }
+
+/// `PathTable.scan` (parts parsed in parallel, rows handed to sinks) and the fast path for plain lines.
+@Suite struct PathTableScanTests {
+    /// Collects what a part's sink receives.
+    struct Collected: PathRowSink, Sendable {
+        var paths: [[UInt16]] = []
+        var counts: [[Double]] = []
+        mutating func add(steps: UnsafeBufferPointer<UInt16>, conversions: Double, value: Double, nulls: Double) {
+            paths.append(Array(steps))
+            counts.append([conversions, value, nulls])
+        }
+    }
+
+    @Test(arguments: [1, 2, 5])
+    func partsInFileOrderGiveTheTable(threads: Int) throws {
+        let (text, _, _) = PathTableShardTests.rows(40_000)
+        let file = try writeInput(text)
+        let table = try PathTable.read(path: file)
+        let parts = try PathTable.scan(path: file, threads: threads) { Collected() }
+        #expect(parts.count == threads)
+        var row = 0
+        for part in parts {
+            #expect(part.rows == part.sink.paths.count)
+            for (path, counts) in zip(part.sink.paths, part.sink.counts) {
+                #expect(path.map { part.channelNames[Int($0)] } == table.path(row).map { table.channelNames[Int($0)] })
+                #expect(counts == [table.conversions[row], table.conversionValues[row], table.nulls[row]])
+                row += 1
+            }
+        }
+        #expect(row == table.count)
+    }
+
+    /// Every path field quoted sends every row through the general reader; plain, the fast path reads
+    /// them. Both must give the same table, with blank lines, CRLF, decimals, exponents, tabs, names of
+    /// more than 8 bytes and steps starting with "(" mixed in.
+    @Test func fastAndGeneralPathsAgree() throws {
+        let rows = [
+            ("a > b > c", "3", "45.5", "10"), ("b", "0", "0", "4"), ("c>c  >\tb ", "2", "0", "0"),
+            ("a-long-channel-name > (not reserved) > b", "1e1", "2.50", "0.5"), ("a", "007", "1", "0"),
+            ("b > a-long-channel-name", "0", "0", "1.25"),
+        ]
+        var plain = "path;total_conversions;total_conversion_value;total_null\n"
+        var quoted = plain
+        for (k, row) in rows.enumerated() {
+            let end = k == 2 ? "\r\n" : "\n"
+            plain += "\(row.0);\(row.1);\(row.2);\(row.3)\(end)"
+            quoted += "\"\(row.0)\";\(row.1);\(row.2);\(row.3)\(end)"
+            if k == 3 {
+                plain += "\n"
+                quoted += "\n"
+            }
+        }
+        let a = try PathTable.read(path: try writeInput(plain))
+        let b = try PathTable.read(path: try writeInput(quoted))
+        #expect(Array(a.channelNames) == Array(b.channelNames))
+        #expect(Array(a.channelNames) == ["a", "b", "c", "a-long-channel-name", "(not reserved)"])
+        #expect(a.steps == b.steps)
+        #expect(a.pathOffsets == b.pathOffsets)
+        #expect(a.conversions == b.conversions)
+        #expect(a.conversions == [3, 0, 2, 10, 7, 0])
+        #expect(a.conversionValues == b.conversionValues)
+        #expect(a.nulls == b.nulls)
+    }
+
+    /// An error after many plain lines, in the second of two parts, still names its line and column.
+    @Test func errorAfterPlainLinesNamesItsPosition() throws {
+        var (text, _, _) = PathTableShardTests.rows(40_000)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines[30_000] = "a >  > b;1;0;0"
+        text = lines.joined(separator: "\n")
+        let file = try writeInput(text)
+        let error = try #require(throws: JourneyError.self) { _ = try PathTable.scan(path: file, threads: 2) { Collected() } }
+        #expect(error.code == .invalidPath)
+        #expect(error.position?.line == 30_001)
+        #expect(error.position?.column == 1)
+    }
+}

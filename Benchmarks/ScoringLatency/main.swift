@@ -1,0 +1,120 @@
+// Side-by-side scoring measurements for Benchmarks/compare/scoring.sh (release build):
+//   ScoringLatency CUSTOMERS FEATURES_CSV
+// prints one JSON object: per-customer latency of Scorer.score on prepared states (p50, p99, ns),
+// batch throughput from prepared states (all cores) and from the raw CSV (read + replay + score), and
+// writes the churn model's feature vectors of 2,000 customers to FEATURES_CSV so the peer can be timed
+// on the same features.
+import BenchmarkFixtures
+import Dispatch
+import Features
+import Foundation
+import Journeys
+import WaypointScoring
+
+func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+func measure() throws {
+    let arguments = CommandLine.arguments
+    guard arguments.count == 3, let customers = Int(arguments[1]) else {
+        FileHandle.standardError.write(Data("usage: ScoringLatency CUSTOMERS FEATURES_CSV\n".utf8))
+        exit(2)
+    }
+    let fixture = try ScoringFixture.make(customers: customers)
+    let scorer = fixture.scorer
+
+    // Latency: each call timed alone, over every prepared customer (3 passes, first discarded as warm-up).
+    var samples: [UInt64] = []
+    for pass in 0..<3 {
+        for state in fixture.states {
+            let start = now()
+            let score = scorer.score(state, at: fixture.time)
+            let elapsed = now() - start
+            withExtendedLifetime(score) {}
+            if pass > 0 { samples.append(elapsed) }
+        }
+    }
+    samples.sort()
+    func quantile(_ q: Double) -> UInt64 { samples[min(samples.count - 1, Int(q * Double(samples.count)))] }
+
+    /// p50 and p99 of `body` timed alone on each prepared customer (3 passes, the first discarded).
+    func latency(_ body: (Int) -> Double) -> (UInt64, UInt64) {
+        var times: [UInt64] = []
+        var sink = 0.0
+        for pass in 0..<3 {
+            for k in fixture.states.indices {
+                let start = now()
+                sink += body(k)
+                let elapsed = now() - start
+                if pass > 0 { times.append(elapsed) }
+            }
+        }
+        if sink.isNaN { print("") }
+        times.sort()
+        return (times[times.count / 2], times[min(times.count - 1, Int(0.99 * Double(times.count)))])
+    }
+    // The peer's task: P(churn) of one ready feature vector.
+    let churn = scorer.models.churn!
+    let vectors = fixture.states.map { scorer.modelFeatures($0, at: fixture.time) }
+    let modelOnly = latency { churn.probability(vectors[$0]) }
+    // Features built from the customer's state, then the model.
+    let featuresAndModel = latency { churn.probability(scorer.modelFeatures(fixture.states[$0], at: fixture.time)) }
+
+    // Batch from prepared states: all cores, deterministic order.
+    let threads = ProcessInfo.processInfo.activeProcessorCount
+    var best = Double.infinity
+    for _ in 0..<3 {
+        let start = now()
+        let chunk = (fixture.states.count + threads - 1) / threads
+        DispatchQueue.concurrentPerform(iterations: threads) { w in
+            for k in (w * chunk)..<min(fixture.states.count, (w + 1) * chunk) { withExtendedLifetime(scorer.score(fixture.states[k], at: fixture.time)) {} }
+        }
+        best = min(best, Double(now() - start) / 1e9)
+    }
+    let preparedRate = Double(fixture.states.count) / best
+
+    // Reading alone, on the same file: the ingestion rate the end-to-end rate is held against.
+    var bestRead = Double.infinity
+    for _ in 0..<3 {
+        let start = now()
+        let store = try EventReader.read(path: fixture.path).store
+        withExtendedLifetime(store) {}
+        bestRead = min(bestRead, Double(now() - start) / 1e9)
+    }
+
+    // End to end from the raw CSV: read, replay every customer, score (what `waypoint score` does, minus output).
+    var bestRaw = Double.infinity
+    var events = 0
+    for _ in 0..<3 {
+        let start = now()
+        let store = try EventReader.read(path: fixture.path).store
+        let table = try CustomerAttributes.read(
+            path: fixture.path, customers: store.customerIDs, numeric: scorer.attributeNames.numeric, categorical: scorer.attributeNames.categorical
+        ).attributes
+        let (scores, _) = try scorer.scoreAll(store, attributes: table, at: fixture.time)
+        withExtendedLifetime(scores) {}
+        events = store.count
+        bestRaw = min(bestRaw, Double(now() - start) / 1e9)
+    }
+
+    // The same features for the peer: model-ready vectors of the first 2,000 customers.
+    var vector: [Double] = []
+    var csv = ""
+    let schema = scorer.models.features!
+    csv += schema.featureNames.map { "\"\($0)\"" }.joined(separator: ",") + "\n"
+    for state in fixture.states.prefix(2000) {
+        vector = scorer.modelFeatures(state, at: fixture.time)
+        csv += vector.map { "\($0)" }.joined(separator: ",") + "\n"
+    }
+    try csv.write(toFile: arguments[2], atomically: true, encoding: .utf8)
+
+    print("""
+        {"customers": \(fixture.states.count), "events": \(events), "features": \(schema.featureCount), "threads": \(threads), \
+        "p50_ns": \(quantile(0.5)), "p99_ns": \(quantile(0.99)), "model_p50_ns": \(modelOnly.0), "model_p99_ns": \(modelOnly.1), \
+        "features_model_p50_ns": \(featuresAndModel.0), "features_model_p99_ns": \(featuresAndModel.1), "prepared_customers_per_s": \(Int(preparedRate)), \
+        "raw_csv_seconds": \(bestRaw), "raw_csv_customers_per_s": \(Int(Double(fixture.states.count) / bestRaw)), \
+        "raw_csv_events_per_s": \(Int(Double(events) / bestRaw)), "read_only_seconds": \(bestRead), \
+        "read_only_events_per_s": \(Int(Double(events) / bestRead))}
+        """)
+}
+
+try measure()
