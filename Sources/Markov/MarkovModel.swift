@@ -26,10 +26,7 @@ public struct MarkovModel: Sendable {
     /// - Throws: `EncodingError` if a number is not finite (JSON has no NaN or infinity); Foundation's
     ///   error if the file cannot be written.
     public func save(to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(MarkovModelV1(model: self))
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        try jsonData().write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     /// Reads a model written by `save(to:)`.
@@ -39,28 +36,7 @@ public struct MarkovModel: Sendable {
     ///   body whose columns do not fit together; a `DecodingError` for a body with missing or mistyped
     ///   fields; Foundation's error when the file cannot be read.
     public static func load(from path: String) throws -> MarkovModel {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        struct Header: Decodable {
-            var format: String
-            var version: Int
-        }
-        let header: Header
-        do {
-            header = try JSONDecoder().decode(Header.self, from: data)
-        } catch DecodingError.keyNotFound {
-            throw MarkovError(.incompatible, "\(path) is not a Waypoint Markov model (no format header)")
-        } catch {
-            throw MarkovError(.incompatible, "\(path) is not valid JSON (truncated or damaged?): \(error)")
-        }
-        guard header.format == format else {
-            throw MarkovError(.incompatible, "\(path) holds a '\(header.format)' file, expected '\(format)'")
-        }
-        guard header.version <= formatVersion else {
-            throw MarkovError(
-                .incompatible,
-                "\(path) is format version \(header.version); this build reads up to \(formatVersion): update Waypoint")
-        }
-        return try JSONDecoder().decode(MarkovModelV1.self, from: data).model()
+        try MarkovModel(jsonData: try Data(contentsOf: URL(fileURLWithPath: path)), source: path)
     }
 }
 

@@ -174,3 +174,89 @@ func readAttributes(_ scorer: Scorer, store: EventStore, events: String, attribu
         throw CLIFailure(error.description + (attributes == nil ? " (the bundle declares attributes; give --attributes FILE)" : ""))
     }
 }
+
+/// What `evaluate churn` and `evaluate conversion` take.
+struct ModelEvaluationArguments: ParsableArguments {
+    @Option(help: "Model bundle folder written by 'waypoint train all' (or train churn / train conversion).")
+    var model: String
+
+    @Option(help: "Touchpoint log to evaluate on: customers or a period the model was not fitted on.")
+    var events: String
+
+    @Option(help: "Cutoff (repeatable): features from events before it, the label from the horizon after it. Default: the latest cutoff the log allows.")
+    var cutoff: [String] = []
+
+    @Option(help: "Customer attributes file; default: the events file.")
+    var attributes: String?
+
+    @Option(help: "Output: table or json.")
+    var format: Attribute.OutputFormat = .table
+
+    @OptionGroup(title: "Reading --events") var reader: ReaderArguments
+
+    func run(_ target: ModelTarget) throws {
+        let scorer: Scorer
+        do { scorer = try Scorer(bundle: model) } catch { throw CLIFailure(error.description) }
+        let options = try reader.options()
+        let store = try reader.readLog(events).store
+        guard let range = store.timeRange else { throw CLIFailure("\(events) has no events") }
+        var cutoffs: [Int64] = []
+        for text in cutoff {
+            do { cutoffs.append(try reader.timestampFormat.parse(text)) } catch { throw CLIFailure("--cutoff \(error.message)") }
+        }
+        if cutoffs.isEmpty {
+            let days = target == .churn ? scorer.models.configuration.churn?.horizonDays : scorer.models.configuration.conversionModel?.horizonDays
+            let day: Int64 = 86_400_000_000
+            let horizon = Int64(((days ?? 0) * 86_400_000_000).rounded())
+            cutoffs = [((range.upperBound - horizon) / day) * day]
+        }
+        let table = try readAttributes(scorer, store: store, events: events, attributes: attributes, separator: options.separator)
+        let report: ModelEvaluationReport
+        do { report = try scorer.evaluate(target, on: store, attributes: table, cutoffs: cutoffs, threads: reader.threads) } catch {
+            throw CLIFailure("\(error)")
+        }
+        let e = report.evaluation
+        let metrics: [(String, Double?)] = [
+            ("rows", Double(e.count)), ("positive_rate", e.positiveWeight / max(e.totalWeight, 1e-300)),
+            ("roc_auc", e.rocAUC), ("pr_auc", e.prAUC), ("log_loss", try? e.logLoss()), ("brier", try? e.brierScore()),
+        ]
+        switch format {
+        case .json:
+            var object: [String: Any] = ["target": target.rawValue, "cutoffs": cutoffs.map(isoString)]
+            for (k, v) in metrics { object[k] = v ?? NSNull() }
+            object["calibration"] = e.calibration().map {
+                ["lowest": $0.lowestScore, "highest": $0.highestScore, "count": $0.count, "mean_predicted": $0.meanPredicted, "observed_rate": $0.observedRate]
+            }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        default:
+            print("\(target.rawValue) model of \(model) at \(cutoffs.map(isoString).joined(separator: ", "))")
+            for (k, v) in metrics {
+                let text = v.map { k == "rows" ? String(Int($0)) : String(format: "%.4f", $0) } ?? "n/a"
+                print("  \(k.padding(toLength: 14, withPad: " ", startingAt: 0)) \(text)")
+            }
+            print("  calibration    predicted -> observed, by decile of the score")
+            for bin in e.calibration() {
+                print(String(format: "    %.3f-%.3f  n=%-6d  %.3f -> %.3f", bin.lowestScore, bin.highestScore, bin.count, bin.meanPredicted, bin.observedRate))
+            }
+        }
+    }
+}
+
+struct EvaluateChurn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "churn",
+        abstract: "ROC AUC, PR AUC, log-loss, Brier and calibration of a bundle's churn model on a log.",
+        discussion: "Rows and labels as in training (see 'waypoint train churn --help'), with the bundle's feature schema.")
+    @OptionGroup var arguments: ModelEvaluationArguments
+    func run() throws { try arguments.run(.churn) }
+}
+
+struct EvaluateConversion: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conversion",
+        abstract: "ROC AUC, PR AUC, log-loss, Brier and calibration of a bundle's conversion model on a log.",
+        discussion: "Rows and labels as in training (see 'waypoint train conversion --help'), with the bundle's feature schema.")
+    @OptionGroup var arguments: ModelEvaluationArguments
+    func run() throws { try arguments.run(.conversion) }
+}

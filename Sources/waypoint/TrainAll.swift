@@ -39,6 +39,13 @@ struct TrainAll: ParsableCommand {
             """
     )
 
+    @OptionGroup var bundle: BundleTrainingArguments
+
+    func run() throws { try bundle.train { _ in } }
+}
+
+/// What every `train` command that writes a bundle takes.
+struct BundleTrainingArguments: ParsableArguments {
     @Option(help: "Training config (JSON).")
     var config: String
 
@@ -50,9 +57,13 @@ struct TrainAll: ParsableCommand {
 
     @OptionGroup(title: "Reading the log") var reader: ReaderArguments
 
-    func run() throws {
+    /// Reads the config, lets `adjust` switch models on or off, trains and writes the bundle.
+    func train(adjust: (inout TrainingConfiguration) throws -> Void) throws {
         let started = Date()
-        let configuration = try loadConfiguration(config)
+        var configuration = try loadConfiguration(config)
+        try adjust(&configuration)
+        let problems = configuration.problems()
+        guard problems.isEmpty else { throw CLIFailure("\(config): " + problems.joined(separator: "; ")) }
         let base = URL(fileURLWithPath: config).deletingLastPathComponent()
         func resolve(_ path: String) -> String {
             path == "-" || path.hasPrefix("/") ? path : base.appendingPathComponent(path).path
@@ -121,6 +132,100 @@ struct TrainAll: ParsableCommand {
     }
 }
 
+struct TrainChurn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "churn",
+        abstract: "Fit the churn model (with the Markov model it reads) and write a bundle.",
+        discussion: """
+            'train all' with only the churn model (and the Markov journey model, whose conversion probability \
+            is one of its features). The config's "churn" section applies; its defaults if it has none.
+
+            Cutoff: a point in time T. Features use events before T only. Rolling snapshots: \
+            "snapshots": {"count": 4, "spacingDays": 14} cuts 4 cutoffs 14 days apart, the latest one the \
+            horizon before the log's end; the latest is held out to measure the model.
+            Horizon: the days after T a label looks at ("horizonDays", default 30).
+            Lookback: the days before T a customer must have been active in to be a row ("lookbackDays", default 60).
+            Label: 1 when the customer has no event in [T, T + horizon), or an event of type "churnEvent" \
+            (e.g. unsubscribe) in it; customers inactive in the lookback are not rows.
+
+            Example:
+              waypoint train churn --config datasets/sample/waypoint.json --out models/churn
+            """
+    )
+
+    @OptionGroup var bundle: BundleTrainingArguments
+
+    func run() throws {
+        try bundle.train { c in
+            if c.churn == nil { c.churn = TrainingConfiguration.ChurnSection() }
+            c.conversionModel = nil
+            c.nba = nil
+        }
+    }
+}
+
+struct TrainConversion: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conversion",
+        abstract: "Fit the conversion model (with the Markov model it reads) and write a bundle.",
+        discussion: """
+            'train all' with only the conversion model (and the Markov journey model, whose conversion \
+            probability is one of its features). The config's "conversionModel" section applies; its defaults \
+            if it has none.
+
+            Cutoff: a point in time T. Features use events before T only; rolling snapshots as in 'train churn'.
+            Horizon: the days after T a label looks at ("horizonDays", default 14).
+            Label: 1 when the customer has a conversion event (the config's "conversion" rule, default \
+            event == purchase) in [T, T + horizon). Rows: customers with at least one event before T.
+
+            Example:
+              waypoint train conversion --config datasets/sample/waypoint.json --out models/conversion
+            """
+    )
+
+    @OptionGroup var bundle: BundleTrainingArguments
+
+    func run() throws {
+        try bundle.train { c in
+            if c.conversionModel == nil { c.conversionModel = TrainingConfiguration.ConversionSection() }
+            c.churn = nil
+            c.nba = nil
+        }
+    }
+}
+
+struct TrainNBA: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nba",
+        abstract: "Fit next-best-action (uplift models for an action catalog) with the models it reads, and write a bundle.",
+        discussion: """
+            'train all' for next-best-action: the config's "nba" section (or --catalog) names the action \
+            catalog; the Markov model and the churn and conversion models of the config are fitted too, \
+            because rules and features read them. Decision points: logged events with a propensity; outcome: \
+            a conversion within the nba horizon. See 'waypoint train all --help' for the catalog and rules.
+
+            Example:
+              waypoint train nba --config datasets/sample/waypoint.json --out models/nba
+            """
+    )
+
+    @OptionGroup var bundle: BundleTrainingArguments
+
+    @Option(help: "Action catalog (JSON); sets or replaces the config's nba.catalog.")
+    var catalog: String?
+
+    func run() throws {
+        try bundle.train { c in
+            if let catalog {
+                var section = c.nba ?? TrainingConfiguration.NBASection()
+                section.catalog = URL(fileURLWithPath: catalog).path
+                c.nba = section
+            }
+            guard c.nba != nil else { throw CLIFailure("no action catalog: give --catalog FILE or an \"nba\" section in \(bundle.config)") }
+        }
+    }
+}
+
 /// Reads a training config, naming the file and the field on any problem.
 func loadConfiguration(_ path: String) throws -> TrainingConfiguration {
     guard let data = FileManager.default.contents(atPath: path) else { throw CLIFailure("cannot read the config \(path)") }
@@ -138,7 +243,5 @@ func loadConfiguration(_ path: String) throws -> TrainingConfiguration {
     } catch {
         throw CLIFailure("\(path): \(error)")
     }
-    let problems = configuration.problems()
-    guard problems.isEmpty else { throw CLIFailure("\(path): " + problems.joined(separator: "; ")) }
     return configuration
 }

@@ -6,14 +6,14 @@ import Markov
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fit models on a touchpoint log and save them.",
-        subcommands: [TrainAll.self, TrainMarkov.self, TrainLogistic.self]
+        subcommands: [TrainAll.self, TrainChurn.self, TrainConversion.self, TrainNBA.self, TrainMarkov.self, TrainLogistic.self]
     )
 }
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure a saved model on a touchpoint log (use customers it was not fitted on).",
-        subcommands: [EvaluateMarkov.self, EvaluatePolicy.self]
+        subcommands: [EvaluateChurn.self, EvaluateConversion.self, EvaluatePolicy.self, EvaluateMarkov.self]
     )
 }
 

@@ -124,6 +124,31 @@ import Glibc
         #expect(r.status != 0 && r.stderr.contains("--attributes"), "\(r.stderr)")
     }
 
+    /// One model at a time, and measuring a bundle's model on another log.
+    @Test func trainOneModelAndEvaluateIt() throws {
+        let out = Self.temporaryFolder()
+        var r = try CLI.run(["train", "churn", "--config", Self.sample + "/waypoint.json", "--out", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        #expect(files == ["churn.json", "features.json", "manifest.json", "markov.json", "training.json"])
+        r = try CLI.run(["evaluate", "churn", "--model", out, "--events", Self.sample + "/events.csv", "--cutoff", "2024-05-01"])
+        #expect(r.status == 0 && r.stdout.contains("roc_auc") && r.stdout.contains("calibration"), "\(r.stderr)")
+        r = try CLI.run(["evaluate", "conversion", "--model", out, "--events", Self.sample + "/events.csv"])
+        #expect(r.status != 0 && r.stderr.contains("no conversion model"), "\(r.stderr)")
+        r = try CLI.run(["evaluate", "churn", "--model", out, "--events", Self.sample + "/events.csv", "--cutoff", "2024-06-20"])
+        #expect(r.status != 0 && r.stderr.contains("2024-06-20"), "a cutoff whose horizon passes the end of the log: \(r.stderr)")
+
+        // A catalog rule naming a feature that does not exist: refused with the action and the column.
+        let dir = Self.temporaryFolder()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let catalog = dir + "/actions.json"
+        try #"{"contactPolicy": {}, "actions": [{"id": "a1", "channel": "email", "cost": 1, "value": 10, "eligibility": "recency_days_email > 3 and no_such_feature > 1"}]}"#
+            .write(toFile: catalog, atomically: true, encoding: .utf8)
+        r = try CLI.run(["train", "nba", "--config", Self.sample + "/waypoint.json", "--catalog", catalog, "--out", dir + "/b"])
+        #expect(r.status != 0 && r.stderr.contains("a1") && r.stderr.contains("no_such_feature"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/b"))
+    }
+
     @Test func refusalsNameTheProblem() throws {
         let dir = Self.temporaryFolder()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
