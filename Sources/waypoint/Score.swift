@@ -1,4 +1,5 @@
 import ArgumentParser
+import Decisioning
 import Features
 import Foundation
 import Journeys
@@ -57,10 +58,38 @@ struct Score: ParsableCommand {
     @Option(help: "Customer attributes file (customer_id and the bundle's declared attributes); default: the events file.")
     var attributes: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Explore instead of always taking the best action: epsilon:E (e.g. epsilon:0.1) or softmax:T (T in the unit of the expected gain).",
+            discussion: "Adds the columns chosen_action and chosen_propensity: log them as the action and propensity of the contact, so 'waypoint evaluate policy' can evaluate other policies on the outcome. Draws are seeded (--seed) per customer: the same input gives the same choices on any number of threads."))
+    var explore: String?
+
+    @Option(help: "Seed of the --explore draws.")
+    var seed: UInt64 = 1
+
     @OptionGroup(title: "Reading --events") var reader: ReaderArguments
 
     func validate() throws {
         guard limit >= 0 else { throw ValidationError("--limit must be at least 0, got \(limit)") }
+        _ = try explorationPolicy()
+    }
+
+    func explorationPolicy() throws -> ExplorationPolicy? {
+        guard let explore else { return nil }
+        let parts = explore.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let value = Double(parts[1]) else {
+            throw ValidationError("--explore takes epsilon:E or softmax:T, got '\(explore)'")
+        }
+        switch parts[0] {
+        case "epsilon":
+            guard value >= 0 && value <= 1 else { throw ValidationError("--explore epsilon must be in [0, 1], got \(value)") }
+            return .epsilonGreedy(epsilon: value)
+        case "softmax":
+            guard value > 0 && value.isFinite else { throw ValidationError("--explore softmax temperature must be > 0, got \(value)") }
+            return .softmax(temperature: value)
+        default:
+            throw ValidationError("--explore takes epsilon:E or softmax:T, got '\(explore)'")
+        }
     }
 
     func run() throws {
@@ -89,10 +118,22 @@ struct Score: ParsableCommand {
                 return x != y ? x > y : a.offset < b.offset
             }.map { $0.element }
         }
+        var choices: [String: ExploredChoice]? = nil
+        if let policy = try explorationPolicy() {
+            guard scorer.models.catalog != nil else { throw CLIFailure("--explore needs a bundle with next-best-action (an nba section)") }
+            var chosen: [String: ExploredChoice] = [:]
+            for s in scores {
+                guard let r = s.recommendation else { continue }
+                // One generator per customer, from the seed and the id: independent of order and threads.
+                var rng = SplitMix64(seed: seed ^ UInt64(truncatingIfNeeded: stableHash(s.customerID)))
+                chosen[s.customerID] = try r.choose(policy, using: &rng)
+            }
+            choices = chosen
+        }
         let text: String
         switch format {
-        case .csv: text = Self.csv(scores)
-        case .ndjson: text = Self.ndjson(scores)
+        case .csv: text = Self.csv(scores, choices: choices)
+        case .ndjson: text = Self.ndjson(scores, choices: choices)
         case .table: text = Self.table(scores, limit: limit)
         }
         try writeAtomically(text, to: out)
@@ -122,19 +163,29 @@ struct Score: ParsableCommand {
         ]
     }
 
-    static func csv(_ scores: [CustomerScore]) -> String {
-        var out = header.joined(separator: ",") + "\n"
-        for s in scores { out += fields(s).map(RejectWriter.quote).joined(separator: ",") + "\n" }
+    static func explored(_ c: ExploredChoice?) -> [String] {
+        [c?.action.actionID ?? "", c.map { String(format: "%.6g", $0.propensity) } ?? ""]
+    }
+
+    static func csv(_ scores: [CustomerScore], choices: [String: ExploredChoice]?) -> String {
+        let columns = header + (choices == nil ? [] : ["chosen_action", "chosen_propensity"])
+        var out = columns.joined(separator: ",") + "\n"
+        for s in scores {
+            let row = fields(s) + (choices.map { explored($0[s.customerID]) } ?? [])
+            out += row.map(RejectWriter.quote).joined(separator: ",") + "\n"
+        }
         return out
     }
 
-    static func ndjson(_ scores: [CustomerScore]) -> String {
+    static func ndjson(_ scores: [CustomerScore], choices: [String: ExploredChoice]?) -> String {
         var out = ""
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let columns = header + (choices == nil ? [] : ["chosen_action", "chosen_propensity"])
         for s in scores {
             var object: [String: String] = [:]
-            for (k, v) in zip(header, fields(s)) where !v.isEmpty { object[k] = v }
+            let row = fields(s) + (choices.map { explored($0[s.customerID]) } ?? [])
+            for (k, v) in zip(columns, row) where !v.isEmpty { object[k] = v }
             out += String(decoding: (try? encoder.encode(object)) ?? Data(), as: UTF8.self) + "\n"
         }
         return out
@@ -182,4 +233,15 @@ func writeAtomically(_ text: String, to path: String) throws {
         unlink(temporary)
         throw CLIFailure("cannot rename \(temporary) to \(path): \(reason)")
     }
+}
+
+/// FNV-1a of a string's UTF-8 bytes: a seed that depends on the text only (Swift's `hashValue` is
+/// randomized per process).
+func stableHash(_ text: String) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+        h ^= UInt64(byte)
+        h = h &* 0x100_0000_01b3
+    }
+    return h
 }

@@ -149,6 +149,32 @@ import Glibc
         #expect(!FileManager.default.fileExists(atPath: dir + "/b"))
     }
 
+    /// --explore draws an action per customer and emits its propensity, reproducibly on any thread count.
+    @Test func explorationEmitsPropensities() throws {
+        let args = ["score", "--model", Self.demo, "--events", Self.sample + "/events.csv", "--explore", "epsilon:0.3", "--seed", "9"]
+        let a = try CLI.run(args + ["--threads", "1"])
+        let b = try CLI.run(args + ["--threads", "2"])
+        #expect(a.status == 0 && a.stdout == b.stdout, "\(a.stderr)")
+        let lines = a.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = lines[0]
+        let best = try #require(header.firstIndex(of: "best_action"))
+        let chosen = try #require(header.firstIndex(of: "chosen_action"))
+        let propensity = try #require(header.firstIndex(of: "chosen_propensity"))
+        var explored = 0
+        for row in lines.dropFirst() {
+            let p = try #require(Double(row[propensity]))
+            if row[chosen] == row[best] { #expect(p >= 0.7 && p <= 1) } else {
+                #expect(p > 0 && p <= 0.3)
+                explored += 1
+            }
+        }
+        // Each customer leaves the best action with probability 0.3 * (1 - 1/m), m = 2...6 candidates.
+        let rate = Double(explored) / Double(lines.count - 1)
+        #expect(rate > 0.1 && rate < 0.3, "explored \(rate)")
+        let bad = try CLI.run(["score", "--model", Self.demo, "--events", Self.sample + "/events.csv", "--explore", "epsilon:2"])
+        #expect(bad.status != 0 && bad.stderr.contains("[0, 1]"))
+    }
+
     @Test func refusalsNameTheProblem() throws {
         let dir = Self.temporaryFolder()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
