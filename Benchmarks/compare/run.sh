@@ -14,7 +14,9 @@ started=$(date +%s)
 
 "$root/scripts/setup"
 echo "== building waypoint (release)" >&2
-(cd "$root" && swift build -c release --product waypoint 2>&1 | grep -E "error|Build complete" >&2)
+log="$(mktemp)"
+if ! (cd "$root" && swift build -c release --product waypoint >"$log" 2>&1); then cat "$log" >&2; exit 1; fi
+tail -n 1 "$log" >&2
 bin="$(cd "$root" && swift build -c release --show-bin-path)/waypoint"
 bash "$here/setup_venv.sh" "scikit-learn>=1.9,<2" "statsmodels>=0.15,<0.16" >&2
 py="$here/.venv/bin/python"
