@@ -52,6 +52,17 @@ let package = Package(
             path: "Markov",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "FeatureBuilding",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Features", package: "Waypoint"),
+                .product(name: "Journeys", package: "Waypoint"),
+                .product(name: "Simulation", package: "Waypoint"),
+            ],
+            path: "FeatureBuilding",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .target(
             name: "BenchmarkFixtures",
             dependencies: [
