@@ -1,3 +1,5 @@
+import Journeys
+
 /// The shape a `CustomerHistory` needs from a schema: vocabulary sizes, windows, journey rules.
 struct HistoryLayout: Sendable, Equatable {
     var channelCount: Int
@@ -84,7 +86,7 @@ public struct CustomerHistory: Sendable, Equatable {
         if let last = lastTouch, time < last {
             throw FeatureError(
                 .eventOutOfOrder,
-                "an event at \(formatTime(time)) arrived after one at \(formatTime(last)); record each customer's events in time order")
+                "an event at \(TimestampFormat.iso8601(time)) arrived after one at \(TimestampFormat.iso8601(last)); record each customer's events in time order")
         }
         let c = (0..<layout.channelCount).contains(channel) ? channel : layout.channelCount
         let e = (0..<layout.eventTypeCount).contains(event) ? event : layout.eventTypeCount

@@ -270,9 +270,9 @@ struct RowPlan: Sendable {
         for t in cutoffs where t > end - horizon {
             throw FeatureError(
                 .censoredLabels,
-                "cutoff \(formatTime(t)) plus the horizon (\(Double(horizon) / Double(microsPerDay)) days) ends at "
-                    + "\(formatTime(t + horizon)), after the data ends (\(formatTime(end))): its labels would be censored; "
-                    + "use a cutoff at most \(formatTime(end - horizon))")
+                "cutoff \(TimestampFormat.iso8601(t)) plus the horizon (\(Double(horizon) / Double(microsPerDay)) days) ends at "
+                    + "\(TimestampFormat.iso8601(t + horizon)), after the data ends (\(TimestampFormat.iso8601(end))): its labels would be censored; "
+                    + "use a cutoff at most \(TimestampFormat.iso8601(end - horizon))")
         }
         self.store = store
         self.attributes = attributes
@@ -283,12 +283,7 @@ struct RowPlan: Sendable {
         var positiveEvent = [Bool](repeating: false, count: store.channelNames.count * eventCount)
         switch label {
         case .conversion:
-            let rule = configuration.conversion
-            for c in store.channelNames.indices where rule.channels?.contains(store.channelNames[c]) ?? true {
-                for e in store.eventTypeNames.indices where rule.events?.contains(store.eventTypeNames[e]) ?? true {
-                    positiveEvent[c * eventCount + e] = true
-                }
-            }
+            positiveEvent = store.conversionMask(configuration.conversion)
         case .churn(_, _, let churnEvent):
             if let churnEvent, let e = store.eventTypeNames.id(of: churnEvent) {
                 for c in store.channelNames.indices { positiveEvent[c * eventCount + e] = true }
@@ -406,7 +401,7 @@ struct RowPlan: Sendable {
                         if let bad = values.firstIndex(where: { !$0.isFinite }) {
                             failures.set(chunk, FeatureError(
                                 .invalidNumber,
-                                "the external feature '\(schema.externalNames[bad])' is \(values[bad]) for customer \(store.customerIDs[c]) at \(formatTime(t)); external values must be finite"))
+                                "the external feature '\(schema.externalNames[bad])' is \(values[bad]) for customer \(store.customerIDs[c]) at \(TimestampFormat.iso8601(t)); external values must be finite"))
                             return
                         }
                         schema.writeRaw(history, numeric: numeric, levels: levels, external: values, at: t, into: &row)
@@ -440,21 +435,3 @@ private final class ErrorSlots: @unchecked Sendable {
     var first: FeatureError? { errors.lazy.compactMap { $0 }.first }
 }
 
-/// `2024-03-13T10:21:14Z`, for messages.
-func formatTime(_ micros: Int64) -> String {
-    let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
-    let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-    let secondOfDay = seconds - days * 86_400
-    // H. Hinnant's civil_from_days.
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let dayOfEra = z - era * 146_097
-    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-    let mp = (5 * dayOfYear + 2) / 153
-    let day = dayOfYear - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-    func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-    return "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
-}

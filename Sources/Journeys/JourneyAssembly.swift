@@ -88,8 +88,9 @@ extension EventStore {
         return journeys
     }
 
-    /// `mask[channel * eventTypeCount + eventType]`: whether that pair converts.
-    private func conversionMask(_ rule: ConversionRule) -> [Bool] {
+    /// Which (channel, event type) pairs of this store convert under `rule`:
+    /// `mask[channel * eventTypeNames.count + eventType]`. One lookup per event instead of two set probes.
+    public func conversionMask(_ rule: ConversionRule) -> [Bool] {
         let eventMatch = eventTypeNames.map { rule.events?.contains($0) ?? true }
         let channelMatch = channelNames.map { rule.channels?.contains($0) ?? true }
         var mask = [Bool](repeating: false, count: channelNames.count * eventTypeNames.count)

@@ -281,13 +281,7 @@ public enum BundleTrainer {
 func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
 /// `yyyy-mm-dd` (UTC) of a time in microseconds.
-func formatDay(_ micros: Int64) -> String {
-    var seconds = time_t(floorDiv(micros, 1_000_000))
-    var parts = tm()
-    gmtime_r(&seconds, &parts)
-    func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-    return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
-}
+func formatDay(_ micros: Int64) -> String { String(TimestampFormat.iso8601(micros).prefix(10)) }
 
 func rounded(_ x: Double, digits: Int = 3) -> String {
     let scale = pow(10.0, Double(digits))

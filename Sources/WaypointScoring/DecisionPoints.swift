@@ -78,14 +78,7 @@ struct DecisionPoints {
         let channelMap = store.channelNames.map { schema.channelIndex(of: $0) }
         let typeMap = store.eventTypeNames.map { schema.eventTypeIndex(of: $0) }
         let actionMap = store.actionNames.map { schema.actionIndex(of: $0) }
-        var converts = [Bool](repeating: false, count: store.channelNames.count * store.eventTypeNames.count)
-        for c in store.channelNames.indices {
-            for e in store.eventTypeNames.indices {
-                converts[c * store.eventTypeNames.count + e] =
-                    (conversion.channels?.contains(store.channelNames[c]) ?? true)
-                    && (conversion.events?.contains(store.eventTypeNames[e]) ?? true)
-            }
-        }
+        let converts = store.conversionMask(conversion)
         var rows: [Double] = []
         var loggedActions: [String] = []
         var outcomes: [Double] = []
@@ -108,15 +101,7 @@ struct DecisionPoints {
                         try schema.vector(history, attributes: values, external: [journey], at: t, into: &vector)
                         for j in columns { rows.append(vector[j]) }
                         loggedActions.append(action.map { store.actionNames[$0] } ?? ActionCatalog.noActionID)
-                        var converted = false
-                        var k = e
-                        while k < events.upperBound && store.timestamps[k] < t + horizon {
-                            if converts[Int(store.channels[k]) * store.eventTypeNames.count + Int(store.eventTypes[k])] {
-                                converted = true
-                                break
-                            }
-                            k += 1
-                        }
+                        let converted = store.converts(events, from: e, before: t + horizon, mask: converts)
                         outcomes.append(converted ? 1 : 0)
                         chosen.append(Double(propensities[e]))
                     }
@@ -129,5 +114,19 @@ struct DecisionPoints {
         let n = outcomes.count
         let features = try Matrix(rows: n, columns: columns.count, rowMajor: rows)
         return DecisionPoints(features: features, loggedActions: loggedActions, outcomes: outcomes, propensities: chosen, censored: censored)
+    }
+}
+
+extension EventStore {
+    /// Whether a converting event (per `mask`, from `conversionMask`) comes among `events` (one customer's)
+    /// from `e` itself up to, not including, time `end`: the outcome of a decision made at `e`.
+    func converts(_ events: Range<Int>, from e: Int, before end: Int64, mask: [Bool]) -> Bool {
+        let types = eventTypeNames.count
+        var k = e
+        while k < events.upperBound && timestamps[k] < end {
+            if mask[Int(channels[k]) * types + Int(eventTypes[k])] { return true }
+            k += 1
+        }
+        return false
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Journeys
 
 #if canImport(Glibc)
 import Glibc
@@ -326,12 +327,9 @@ public enum ModelBundle {
 
     /// `SOURCE_DATE_EPOCH` (seconds) if set and valid, else now; ISO 8601 UTC to the second.
     static func creationTime() -> String {
-        var seconds = time_t(time(nil))
-        if let text = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], let value = Int(text) { seconds = time_t(value) }
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+        var seconds = Int64(time(nil))
+        if let text = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], let value = Int64(text) { seconds = value }
+        return TimestampFormat.iso8601(seconds * 1_000_000)
     }
 
     private static func writeFlushed(_ data: Data, to path: String) throws(BundleError) {

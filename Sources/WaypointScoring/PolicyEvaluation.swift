@@ -49,7 +49,7 @@ extension Scorer {
         _ = arbitrator
         guard let range = store.timeRange else { throw ScoringError("the log is empty") }
         let horizon = microseconds(days: section.horizonDays)
-        let conversion = models.configuration.conversion
+        let converts = store.conversionMask(models.configuration.conversion)
         let actionIDs = [ActionCatalog.noActionID] + catalog.actions.map(\.id)
         var armOf: [String: Int] = [:]
         for (k, id) in actionIDs.enumerated() { armOf[id] = k }
@@ -80,18 +80,7 @@ extension Scorer {
                         let score = score(state, at: t, topChannels: 0, vector: &vector, raw: &raw)
                         logged.append(arm)
                         chosenPropensity.append(Double(propensities[e]))
-                        var converted = false
-                        var k = e
-                        while k < events.upperBound && store.timestamps[k] < t + horizon {
-                            let channel = names.0[Int(store.channels[k])]
-                            let type = names.1[Int(store.eventTypes[k])]
-                            if (conversion.channels?.contains(channel) ?? true) && (conversion.events?.contains(type) ?? true) {
-                                converted = true
-                                break
-                            }
-                            k += 1
-                        }
-                        rewards.append(converted ? 1 : 0)
+                        rewards.append(store.converts(events, from: e, before: t + horizon, mask: converts) ? 1 : 0)
                         target.append(armOf[score.recommendation!.best.actionID]!)
                         rewardModel.append(uplift.probabilities(upliftColumns.map { vector[$0] }))
                     } else {

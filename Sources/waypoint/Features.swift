@@ -227,7 +227,7 @@ struct FeaturesCommand: ParsableCommand {
         let report = fitted.snapshot.report
         var lines = ["\(report.rows) rows × \(fitted.schema.featureCount) features, \(report.positives) labelled 1 (\(label == .conversion(horizon: label.horizon) ? "converted" : "churned")), written to \(out)"]
         for c in report.cutoffs {
-            var line = "  cutoff \(isoString(c.cutoff)): \(c.rows) rows, \(c.positives) positive, \(c.skippedWithoutHistory) without history"
+            var line = "  cutoff \(TimestampFormat.iso8601(c.cutoff)): \(c.rows) rows, \(c.positives) positive, \(c.skippedWithoutHistory) without history"
             if case .churn = label { line += ", \(c.skippedInactive) inactive in the lookback" }
             lines.append(line)
         }
@@ -267,7 +267,7 @@ struct FeaturesCommand: ParsableCommand {
         for (r, row) in snapshot.rows.enumerated() {
             buffer += RejectWriter.quote(store.customerIDs[row.customer])
             buffer += ","
-            buffer += isoString(row.cutoff)
+            buffer += TimestampFormat.iso8601(row.cutoff)
             for j in 0..<snapshot.featureCount {
                 buffer += ","
                 buffer += Self.format(snapshot.features[j * n + r])

@@ -63,13 +63,13 @@ struct Recommend: ParsableCommand {
             print(Self.describe(s))
         }
         if !missing.isEmpty {
-            throw CLIFailure("no events before \(isoString(time)) for: \(missing.joined(separator: ", "))")
+            throw CLIFailure("no events before \(TimestampFormat.iso8601(time)) for: \(missing.joined(separator: ", "))")
         }
     }
 
     static func describe(_ s: CustomerScore) -> String {
         func pct(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
-        var out = "customer \(s.customerID) at \(isoString(s.time))\n"
+        var out = "customer \(s.customerID) at \(TimestampFormat.iso8601(s.time))\n"
         let next = s.nextChannels.map { "\($0.channel) \(pct($0.probability))" }.joined(separator: ", ")
         out += "  next channel     \(next)"
         if let median = s.nextTouchMedian { out += String(format: "; median wait %.1f h", median / 3.6e9) }
@@ -222,7 +222,7 @@ struct ModelEvaluationArguments: ParsableArguments {
         ]
         switch format {
         case .json:
-            var object: [String: Any] = ["target": target.rawValue, "cutoffs": cutoffs.map(isoString)]
+            var object: [String: Any] = ["target": target.rawValue, "cutoffs": cutoffs.map(TimestampFormat.iso8601)]
             for (k, v) in metrics { object[k] = v ?? NSNull() }
             object["calibration"] = e.calibration().map {
                 ["lowest": $0.lowestScore, "highest": $0.highestScore, "count": $0.count, "mean_predicted": $0.meanPredicted, "observed_rate": $0.observedRate]
@@ -230,7 +230,7 @@ struct ModelEvaluationArguments: ParsableArguments {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         default:
-            print("\(target.rawValue) model of \(model) at \(cutoffs.map(isoString).joined(separator: ", "))")
+            print("\(target.rawValue) model of \(model) at \(cutoffs.map(TimestampFormat.iso8601).joined(separator: ", "))")
             for (k, v) in metrics {
                 let text = v.map { k == "rows" ? String(Int($0)) : String(format: "%.4f", $0) } ?? "n/a"
                 print("  \(k.padding(toLength: 14, withPad: " ", startingAt: 0)) \(text)")

@@ -138,7 +138,7 @@ struct Score: ParsableCommand {
         }
         try writeAtomically(text, to: out)
         printError(
-            "scored \(report.scored) of \(report.customers) customers at \(isoString(time)) (\(report.withoutHistory) without events before it); "
+            "scored \(report.scored) of \(report.customers) customers at \(TimestampFormat.iso8601(time)) (\(report.withoutHistory) without events before it); "
                 + rowsLine(readReport, rejects: reader.rejects) + "; \(report.eventsUsed) events used, \(report.eventsAfterTime) at or after --at"
                 + (report.unknownChannelEvents > 0 ? "; \(report.unknownChannelEvents) events on channels the models never saw" : ""))
     }
@@ -153,7 +153,7 @@ struct Score: ParsableCommand {
     static func fields(_ s: CustomerScore) -> [String] {
         func number(_ x: Double?) -> String { x.map { String(format: "%.6g", $0) } ?? "" }
         return [
-            s.customerID, isoString(s.time), s.nextChannels.first?.channel ?? "", number(s.nextChannels.first?.probability),
+            s.customerID, TimestampFormat.iso8601(s.time), s.nextChannels.first?.channel ?? "", number(s.nextChannels.first?.probability),
             number(s.nextTouchMedian.map { $0 / 3.6e9 }), number(s.journeyConversionProbability), s.bestNextChannel?.channel ?? "",
             number(s.bestNextChannel?.gain), number(s.churnProbability), number(s.conversionProbability),
             s.churnReasons.first?.feature ?? "", s.conversionReasons.first?.feature ?? "",

@@ -97,7 +97,7 @@ struct Summary {
         lines.append("journeys     \(journeys): \(j.converted) converted, \(j.lapsed) lapsed, \(j.censored) censored (still open at the end of the data)")
         lines.append("conversions  \(j.converted), value \(String(format: "%.2f", j.value))")
         if let range = store.timeRange {
-            lines.append("time range   \(isoString(range.lowerBound)) to \(isoString(range.upperBound))")
+            lines.append("time range   \(TimestampFormat.iso8601(range.lowerBound)) to \(TimestampFormat.iso8601(range.upperBound))")
         }
         lines.append("read in      \(String(format: "%.2f", report.seconds)) s (\(formatBytes(report.bytesRead)))")
         lines.append("")
@@ -135,7 +135,7 @@ struct Summary {
             "peak_rss_after_read_bytes": memory.peakAfterRead,
         ]
         if let range = store.timeRange {
-            object["time_range"] = ["start": isoString(range.lowerBound), "end": isoString(range.upperBound)]
+            object["time_range"] = ["start": TimestampFormat.iso8601(range.lowerBound), "end": TimestampFormat.iso8601(range.upperBound)]
         }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)

@@ -16,19 +16,6 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// `2024-03-13T10:21:14Z` (with `.ffffff` when the time has microseconds).
-func isoString(_ micros: Int64) -> String {
-    let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
-    let fraction = micros - seconds * 1_000_000
-    var time = time_t(seconds)
-    var parts = tm()
-    gmtime_r(&time, &parts)
-    let base = String(
-        format: "%04d-%02d-%02dT%02d:%02d:%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-        Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
-    return fraction == 0 ? base + "Z" : base + String(format: ".%06dZ", Int(fraction))
-}
-
 func formatBytes(_ bytes: Int) -> String {
     if bytes < 1 << 20 { return String(format: "%.1f KB", Double(bytes) / 1e3) }
     if bytes < 1 << 30 { return String(format: "%.1f MB", Double(bytes) / 1e6) }

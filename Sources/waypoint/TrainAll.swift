@@ -111,7 +111,7 @@ struct BundleTrainingArguments: ParsableArguments {
             do {
                 fingerprint = TrainingDataFingerprint(
                     source: events ?? configuration.data.events ?? eventsPath, rows: readReport.rowsKept, customers: store.customerCount,
-                    firstEvent: isoString(range.lowerBound), lastEvent: isoString(range.upperBound),
+                    firstEvent: TimestampFormat.iso8601(range.lowerBound), lastEvent: TimestampFormat.iso8601(range.upperBound),
                     sha256: try TrainingDataFingerprint.sha256(ofFile: eventsPath))
             } catch { throw CLIFailure(error.description) }
         }
