@@ -1,4 +1,5 @@
 internal import CBLAS
+import Synchronization
 
 /// The number of threads OpenBLAS uses inside each BLAS or LAPACK call, and which kernels it picked.
 ///
@@ -19,10 +20,25 @@ public enum BLASThreads {
     ///
     /// - Precondition: the new value is at least 1.
     public static var count: Int {
-        get { Int(openblas_get_num_threads()) }
+        get { switching.withLock { _ in Int(openblas_get_num_threads()) } }
         set {
             precondition(newValue >= 1, "BLASThreads.count must be at least 1, got \(newValue)")
-            openblas_set_num_threads(Int32(clamping: newValue))
+            switching.withLock { _ in openblas_set_num_threads(Int32(clamping: newValue)) }
+        }
+    }
+
+    /// Held while the count is read or changed, and for the whole of ``withOneThreadPerCall(_:)``, so no
+    /// reader sees its temporary 1 and overlapping calls restore the right count.
+    private static let switching = Mutex(())
+
+    /// Runs `body` with OpenBLAS set to one thread per call, then restores the previous count: for work
+    /// that runs its own threads, each calling BLAS. `body` must not read or set ``count``.
+    static func withOneThreadPerCall(_ body: () -> Void) {
+        switching.withLock { _ in
+            let previous = openblas_get_num_threads()
+            openblas_set_num_threads(1)
+            body()
+            openblas_set_num_threads(previous)
         }
     }
 
