@@ -1,5 +1,11 @@
 import Dispatch
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Merges parsed blocks, in input order, into global columns; then orders them by customer and time.
 struct BlockMerger {
     let file: String
@@ -26,6 +32,15 @@ struct BlockMerger {
     private var propensity: [Float] = []
     private var seen = Array(repeating: false, count: EventField.allCases.count)
     private var reserved = false
+    /// Per attribute column: text levels (categorical), and each customer's last value (NaN: none).
+    private var attributeLevels: [InternTable] = []
+    private var attributeValues: [[Double]] = []
+    /// Require each customer's rows to be consecutive, customers in ascending order (`readByCustomer`).
+    var requireGrouped = false
+    /// The customer id of the last row merged (grouped reads only).
+    private var lastCustomerKey: [UInt8]? = nil
+    /// Whether ids sort as whole numbers (decided by the first id).
+    private var numericIDs: Bool? = nil
 
     init(file: String, options: EventReaderOptions, fileSize: Int?, onReject: ((RejectedRow) -> Void)?) {
         self.file = file
@@ -62,6 +77,7 @@ struct BlockMerger {
         let eventMap = try remap(block.eventTable, into: &eventTypes, what: "event types", places: block.eventPlaces, blockStartLine: blockStartLine)
         var actionMap = try remap(block.actionTable, into: &actions, what: "actions", places: block.actionPlaces, blockStartLine: blockStartLine).map { $0 &+ 1 }
         actionMap.insert(0, at: 0)
+        if requireGrouped { try checkGrouped(block, blockStartLine: blockStartLine) }
         var customerMap = [UInt32](repeating: 0, count: block.customerTable.count)
         for id in 0..<block.customerTable.count {
             let global = block.customerTable.withKey(id) { customers.intern($0) }
@@ -70,6 +86,7 @@ struct BlockMerger {
         if customers.count >= Int(UInt32.max) {
             throw JourneyError(.tooManyDistinct, "more than 4,294,967,294 distinct customers")
         }
+        if !layout.attributes.isEmpty { mergeAttributes(block, customerMap: customerMap) }
         reserve(adding: rows, blockBytes: block.byteCount)
 
         customer.append(contentsOf: block.customer.lazy.map { customerMap[Int($0)] })
@@ -79,6 +96,80 @@ struct BlockMerger {
         if layout.mayHave[EventField.action.rawValue] { action.append(contentsOf: block.action.lazy.map { actionMap[Int($0)] }) }
         if layout.mayHave[EventField.value.rawValue] { value.append(contentsOf: block.value) }
         if layout.mayHave[EventField.propensity.rawValue] { propensity.append(contentsOf: block.propensity) }
+    }
+
+    /// The attribute columns for `finish`, one value per customer.
+    private func capturedAttributes() -> CustomerAttributeColumns? {
+        guard !layout.attributes.isEmpty else { return nil }
+        let count = customers.count
+        return CustomerAttributeColumns(
+            columns: layout.attributes,
+            values: layout.attributes.indices.map { a in
+                let known = a < attributeValues.count ? attributeValues[a] : []
+                return known + repeatElement(.nan, count: max(0, count - known.count))
+            },
+            levels: layout.attributes.indices.map { a in
+                a < attributeLevels.count ? (0..<attributeLevels[a].count).map { attributeLevels[a].string($0) } : []
+            })
+    }
+
+    /// Keeps each customer's last non-empty attribute values (the block's rows come after the earlier ones).
+    private mutating func mergeAttributes(_ block: ParsedBlock, customerMap: [UInt32]) {
+        if attributeValues.isEmpty {
+            attributeLevels = layout.attributes.map { _ in InternTable() }
+            attributeValues = layout.attributes.map { _ in [] }
+        }
+        for a in layout.attributes.indices {
+            let numeric = layout.attributes[a].isNumeric
+            var levelMap: [Double] = []
+            if !numeric {
+                levelMap = (0..<block.attributeLevels[a].count).map { level in
+                    Double(block.attributeLevels[a].withKey(level) { attributeLevels[a].intern($0) })
+                }
+            }
+            if attributeValues[a].count < customers.count {
+                attributeValues[a].append(contentsOf: repeatElement(.nan, count: customers.count - attributeValues[a].count))
+            }
+            for (local, value) in block.attributeValues[a].enumerated() where !value.isNaN {
+                attributeValues[a][Int(customerMap[local])] = numeric ? value : levelMap[Int(value)]
+            }
+        }
+    }
+
+    /// Grouped reads: each row's customer is the previous row's, or a new one that sorts after it.
+    private mutating func checkGrouped(_ block: ParsedBlock, blockStartLine: Int) throws(JourneyError) {
+        // Rows map to lines exactly when every record of the block is one line and none was skipped.
+        let exactLines = block.lineFeeds == block.records && block.blankLines == 0 && block.issues.isEmpty
+        var previousLocal = -1
+        for (row, local32) in block.customer.enumerated() {
+            let local = Int(local32)
+            guard local != previousLocal else { continue }
+            previousLocal = local
+            let problem: String? = block.customerTable.withKey(local) { key in
+                defer { lastCustomerKey = Array(key) }
+                let numeric = CustomerOrder.isWholeNumber(key)
+                guard let last = lastCustomerKey else {
+                    numericIDs = numeric
+                    return nil
+                }
+                let id = String(decoding: key, as: UTF8.self)
+                if numericIDs == true && !numeric {
+                    return "customer '\(id)' is not a whole number, but the first ids were (so they sort as numbers)"
+                }
+                // A repeat of the last row's id can only be the next block going on with the same customer.
+                let order = last.withUnsafeBufferPointer { CustomerOrder.compare($0, key, asNumbers: numericIDs == true) }
+                if order != .orderedDescending { return nil }
+                return "customer '\(id)' comes after '\(String(decoding: last, as: UTF8.self))'"
+            }
+            if let problem {
+                throw JourneyError(
+                    .notGrouped,
+                    "\(problem): the log must be sorted by customer id (ids as whole numbers when every id is one, "
+                        + "else byte by byte: LC_ALL=C sort -t, -k1,1 -s), each customer's rows together; "
+                        + "or read it without the sorted option, which groups it in memory",
+                    at: exactLines ? InputPosition(file: file, line: blockStartLine + row + 1) : nil)
+            }
+        }
     }
 
     /// `places[id]`: where local key `id` first appeared in the block, for the error.
@@ -98,12 +189,52 @@ struct BlockMerger {
         return map
     }
 
-    /// Grows the columns without doubling: from the file size after the first block, then by a quarter.
+    /// Events merged and not yet handed out.
+    var eventCount: Int { timestamp.count }
+
+    /// Grouped reads: the customers whose rows are complete (all but the last one seen) as a store, in
+    /// input order; their rows leave the merger, the last customer's stay for the blocks to come.
+    mutating func takeCompletedCustomers(threads: Int) throws(JourneyError) -> EventStore? {
+        precondition(requireGrouped, "takeCompletedCustomers needs a grouped read")
+        guard customers.count > 1 else { return nil }
+        let open = customers.count - 1
+        var cut = customer.count
+        while cut > 0 && Int(customer[cut - 1]) == open { cut -= 1 }
+        var done = self
+        var kept = InternTable(capacity: max(16, open))
+        for id in 0..<open { _ = customers.withKey(id) { kept.intern($0) } }
+        done.customers = kept
+        var carried = InternTable()
+        _ = customers.withKey(open) { carried.intern($0) }
+        customers = carried
+        func split<T>(_ column: inout [T], _ doneColumn: inout [T]) {
+            guard !column.isEmpty else { return }
+            doneColumn = Array(column[..<cut])
+            column = Array(column[cut...])
+        }
+        split(&timestamp, &done.timestamp)
+        split(&channel, &done.channel)
+        split(&event, &done.event)
+        split(&action, &done.action)
+        split(&value, &done.value)
+        split(&propensity, &done.propensity)
+        done.customer = Array(customer[..<cut])
+        customer = Array(repeating: 0, count: customer.count - cut)
+        for a in attributeValues.indices {
+            let values = attributeValues[a]
+            done.attributeValues[a] = Array(values.prefix(open))
+            attributeValues[a] = [values.count > open ? values[open] : .nan]
+        }
+        return try done.finish(threads: threads)
+    }
+
+    /// Grows the columns without doubling: from the file size after the first block (not for grouped reads,
+    /// which hold a batch at a time), then by a quarter.
     private mutating func reserve(adding rows: Int, blockBytes: Int) {
         let needed = timestamp.count + rows
         guard needed > timestamp.capacity else { return }
         var target = max(needed, timestamp.capacity + timestamp.capacity / 4)
-        if !reserved, let fileSize, blockBytes > 0 {
+        if !reserved, !requireGrouped, let fileSize, blockBytes > 0 {
             let estimate = Double(fileSize) / Double(blockBytes) * Double(rows) * 1.02
             target = max(target, Int(estimate) + 1024)
         }
@@ -157,7 +288,7 @@ struct BlockMerger {
             eventTypeNames: InternedStrings(eventTypes), actionNames: InternedStrings(actions),
             customerOffsets: offsets, timestamps: timestamp, channels: channel, eventTypes: event,
             actions: hasAction ? action : nil, values: hasValue ? value : nil,
-            propensities: hasPropensity ? propensity : nil)
+            propensities: hasPropensity ? propensity : nil, attributes: capturedAttributes())
     }
 
     /// Sorts each customer's slice of `order` by (timestamp, input index); most slices are already in
@@ -226,5 +357,34 @@ func gather<T>(_ column: [T], by order: [UInt32], threads: Int) -> [T] {
             }
         }
         initialized = n
+    }
+}
+
+/// The order of customer ids in a grouped read: as whole numbers (then text) when the ids are digit strings,
+/// byte by byte otherwise. Both are strict total orders, so ids that ascend row to row never repeat.
+enum CustomerOrder {
+    static func isWholeNumber(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        !key.isEmpty && key.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    /// `a` against `b`.
+    static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, asNumbers: Bool) -> Ordering {
+        if asNumbers {
+            let x = a.drop { $0 == 0x30 }
+            let y = b.drop { $0 == 0x30 }
+            if x.count != y.count { return x.count < y.count ? .orderedAscending : .orderedDescending }
+            let byValue = bytes(UnsafeBufferPointer(rebasing: x), UnsafeBufferPointer(rebasing: y))
+            if byValue != .orderedSame { return byValue }
+        }
+        return bytes(a, b)
+    }
+
+    enum Ordering { case orderedAscending, orderedSame, orderedDescending }
+
+    private static func bytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Ordering {
+        let common = min(a.count, b.count)
+        let c = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
+        if c != 0 { return c < 0 ? .orderedAscending : .orderedDescending }
+        return a.count == b.count ? .orderedSame : (a.count < b.count ? .orderedAscending : .orderedDescending)
     }
 }

@@ -19,6 +19,12 @@ struct FieldLayout: Sendable {
     var mayHave: [Bool] = Array(repeating: false, count: EventField.allCases.count)
     /// The names users know the fields by, for messages.
     var names: [String] = EventColumns().names
+    /// Per-customer attribute columns read along (`EventReaderOptions.attributeColumns`).
+    var attributes: [AttributeColumn] = []
+    /// CSV: the attribute fed by each header column, or nil.
+    var attributeOfColumn: [Int?] = []
+    /// NDJSON: the key bytes of each attribute.
+    var attributeKeys: [[UInt8]] = []
 }
 
 /// A problem with one record, found while parsing a block.
@@ -60,6 +66,11 @@ struct ParsedBlock: Sendable {
     var channelPlaces: [BlockPlace] = []
     var eventPlaces: [BlockPlace] = []
     var actionPlaces: [BlockPlace] = []
+    /// Per attribute column: the text levels seen (categorical columns only).
+    var attributeLevels: [InternTable] = []
+    /// `attributeValues[a][c]`: local customer c's last non-empty value of attribute a in the block (the
+    /// number, or the index in `attributeLevels[a]`); NaN for none. Shorter arrays mean NaN beyond.
+    var attributeValues: [[Double]] = []
 }
 
 /// A place in a block: 0-based line within the block, 1-based column in characters.
@@ -90,6 +101,11 @@ final class BlockParser {
     }
     /// Where each field of the current record is; a raw buffer, so the hot loop pays no exclusivity checks.
     private let slices = UnsafeMutableBufferPointer<Slice>.allocate(capacity: EventField.allCases.count)
+    /// Where each attribute column's field of the current record is.
+    private let attributeSlices: UnsafeMutableBufferPointer<Slice>
+    /// The current record's attribute values, as they will be stored (NaN: absent or empty).
+    private var pendingAttributes: [Double]
+    private let hasAttributes: Bool
 
     init(layout: FieldLayout, format: EventFormat, options: EventReaderOptions) {
         self.layout = layout
@@ -100,13 +116,24 @@ final class BlockParser {
         self.maxRecordBytes = options.maxRecordBytes
         self.maxIssues = options.maxErrors + 1
         slices.initialize(repeating: Slice())
+        hasAttributes = !layout.attributes.isEmpty
+        attributeSlices = .allocate(capacity: max(1, layout.attributes.count))
+        attributeSlices.initialize(repeating: Slice())
+        pendingAttributes = Array(repeating: .nan, count: layout.attributes.count)
     }
 
-    deinit { slices.deallocate() }
+    deinit {
+        slices.deallocate()
+        attributeSlices.deallocate()
+    }
 
     func parse(_ block: [UInt8]) -> ParsedBlock {
         var out = ParsedBlock()
         out.byteCount = block.count
+        if hasAttributes {
+            out.attributeLevels = layout.attributes.map { _ in InternTable() }
+            out.attributeValues = layout.attributes.map { _ in [] }
+        }
         let estimate = block.count / 48 + 16
         out.customer.reserveCapacity(estimate)
         out.timestamp.reserveCapacity(estimate)
@@ -189,6 +216,61 @@ final class BlockParser {
     /// Written without closures that capture mutable locals: those would be boxed and pay dynamic
     /// exclusivity checks on every row.
     private func store(_ b: UnsafeBufferPointer<UInt8>, into out: inout ParsedBlock) -> FieldProblem? {
+        guard hasAttributes else { return storeEvent(b, into: &out) }
+        if let problem = parseAttributes(b, into: &out) { return problem }
+        if let problem = storeEvent(b, into: &out) { return problem }
+        let customer = Int(out.customer[out.customer.count - 1])
+        for a in pendingAttributes.indices where !pendingAttributes[a].isNaN {
+            if out.attributeValues[a].count <= customer {
+                out.attributeValues[a].append(contentsOf: repeatElement(.nan, count: customer + 1 - out.attributeValues[a].count))
+            }
+            out.attributeValues[a][customer] = pendingAttributes[a]
+        }
+        return nil
+    }
+
+    /// Reads the record's attribute fields into `pendingAttributes` (interning text levels), or says why
+    /// one is bad.
+    private func parseAttributes(_ b: UnsafeBufferPointer<UInt8>, into out: inout ParsedBlock) -> FieldProblem? {
+        var scratch: [UInt8] = []
+        for a in pendingAttributes.indices {
+            pendingAttributes[a] = .nan
+            let s = attributeSlices[a]
+            guard s.present, s.end > s.start else { continue }
+            var field = UnsafeBufferPointer(rebasing: b[s.start..<s.end])
+            if s.escaped {
+                scratch.removeAll(keepingCapacity: true)
+                if format == .ndjson {
+                    if let message = Self.unescapeJSON(field, into: &scratch) {
+                        return FieldProblem(code: .malformedJSON, message: message, offset: s.start)
+                    }
+                } else {
+                    Self.unescapeCSV(field, into: &scratch)
+                }
+            }
+            let problem: FieldProblem? = scratch.withUnsafeBufferPointer { decoded in
+                if s.escaped { field = decoded }
+                guard !field.isEmpty else { return nil }
+                let column = layout.attributes[a]
+                if column.isNumeric {
+                    guard let number = NumberParser.parseDouble(field) else {
+                        return FieldProblem(
+                            code: .invalidNumber, message: "attribute '\(column.name)' is \(Self.quoted(field)), not a finite number",
+                            offset: s.start)
+                    }
+                    pendingAttributes[a] = number
+                } else {
+                    pendingAttributes[a] = Double(out.attributeLevels[a].intern(field))
+                }
+                return nil
+            }
+            if let problem { return problem }
+        }
+        return nil
+    }
+
+    /// Validates the record's event fields and appends them to `out`, or says why not (appending nothing).
+    private func storeEvent(_ b: UnsafeBufferPointer<UInt8>, into out: inout ParsedBlock) -> FieldProblem? {
         // Escaped fields (rare) are decoded into `scratch` first; `decoded[field]` says where.
         var scratch: [UInt8] = []
         var decoded: [Range<Int>?] = []
@@ -348,6 +430,9 @@ final class BlockParser {
 
     private func resetSlices() {
         for i in slices.indices { slices[i].present = false }
+        if hasAttributes {
+            for i in attributeSlices.indices { attributeSlices[i].present = false }
+        }
     }
 
     /// One RFC 4180 record: fields split on the separator, quoted fields may hold separators, quotes
@@ -411,6 +496,9 @@ final class BlockParser {
             }
             if column < columns.count, let field = columns[column] {
                 slices[field.rawValue] = Slice(start: start, end: fieldEnd, escaped: escaped, isString: true, present: true)
+            }
+            if hasAttributes, column < layout.attributeOfColumn.count, let a = layout.attributeOfColumn[column] {
+                attributeSlices[a] = Slice(start: start, end: fieldEnd, escaped: escaped, isString: true, present: true)
             }
             column += 1
             if p >= end {
@@ -491,6 +579,17 @@ final class BlockParser {
                         case .other:
                             return .malformed(.malformedJSON, "'\(layout.names[field.rawValue])' must be a string or a number", offset: valueStart)
                         }
+                    } else if hasAttributes, let a = attributeForKey(b, key) {
+                        if attributeSlices[a].present {
+                            return .malformed(.malformedJSON, "key '\(layout.attributes[a].name)' appears twice", offset: key.start)
+                        }
+                        switch value {
+                        case .string(let s): attributeSlices[a] = Slice(start: s.start, end: s.end, escaped: s.escaped, isString: true, present: true)
+                        case .number(let range): attributeSlices[a] = Slice(start: range.lowerBound, end: range.upperBound, isString: false, present: true)
+                        case .null: break
+                        case .other:
+                            return .malformed(.malformedJSON, "attribute '\(layout.attributes[a].name)' must be a string or a number", offset: valueStart)
+                        }
                     }
                     json.skipSpace()
                     if json.peek() == 0x2C {
@@ -513,17 +612,26 @@ final class BlockParser {
     }
 
     private func fieldForKey(_ b: UnsafeBufferPointer<UInt8>, _ key: JSONScanner.StringToken) -> EventField? {
+        Self.index(of: key, in: b, among: layout.keys).flatMap { EventField(rawValue: $0) }
+    }
+
+    private func attributeForKey(_ b: UnsafeBufferPointer<UInt8>, _ key: JSONScanner.StringToken) -> Int? {
+        Self.index(of: key, in: b, among: layout.attributeKeys)
+    }
+
+    /// The index of the key's (unescaped) bytes in `keys`, or nil.
+    private static func index(of key: JSONScanner.StringToken, in b: UnsafeBufferPointer<UInt8>, among keys: [[UInt8]]) -> Int? {
         if key.escaped {
             var decoded: [UInt8] = []
-            guard Self.unescapeJSON(UnsafeBufferPointer(rebasing: b[key.start..<key.end]), into: &decoded) == nil else {
+            guard unescapeJSON(UnsafeBufferPointer(rebasing: b[key.start..<key.end]), into: &decoded) == nil else {
                 return nil
             }
-            return layout.keys.firstIndex(of: decoded).flatMap { EventField(rawValue: $0) }
+            return keys.firstIndex(of: decoded)
         }
         let count = key.end - key.start
-        for (i, name) in layout.keys.enumerated() where name.count == count {
+        for (i, name) in keys.enumerated() where name.count == count {
             if name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, b.baseAddress! + key.start, count) == 0 }) {
-                return EventField(rawValue: i)
+                return i
             }
         }
         return nil

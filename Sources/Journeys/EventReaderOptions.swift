@@ -56,6 +56,19 @@ public enum EventFormat: String, Sendable, Codable, CaseIterable {
     case ndjson
 }
 
+/// A per-customer column read along with the events (`EventReaderOptions.attributeColumns`).
+public struct AttributeColumn: Sendable, Hashable {
+    /// The column's header name (CSV) or key (NDJSON).
+    public var name: String
+    /// Values are finite numbers (else text levels).
+    public var isNumeric: Bool
+
+    public init(name: String, isNumeric: Bool) {
+        self.name = name
+        self.isNumeric = isNumeric
+    }
+}
+
 /// How `EventReader` reads touchpoint events. Every field has a default.
 public struct EventReaderOptions: Sendable {
     /// Input format. Default `.auto`: NDJSON for paths ending in `.ndjson` or `.jsonl`, CSV otherwise.
@@ -78,6 +91,11 @@ public struct EventReaderOptions: Sendable {
     public var threads = systemCoreCount()
     /// Bytes read per block; each block is parsed as one unit of work. Default 2 MiB.
     public var blockBytes = 2 << 20
+    /// Per-customer columns to read along with the events (a segment, a region, a tenure): for each
+    /// customer the last non-empty value in file order lands in `EventStore.attributes`. A CSV input must
+    /// have each column in its header; an NDJSON line may lack the key. A numeric column's values must be
+    /// finite numbers, or the row is bad like any other. Default: none.
+    public var attributeColumns: [AttributeColumn] = []
 
     /// Options with every field at its default. Checked when a read starts: `EventReader.read` throws
     /// `.invalidOption` listing every bad field.
@@ -94,6 +112,9 @@ public struct EventReaderOptions: Sendable {
         if blockBytes < 4096 { problems.append("blockBytes must be >= 4096, got \(blockBytes)") }
         let names = columns.names
         if Set(names).count != names.count { problems.append("two event fields are mapped to the same column") }
+        let attributeNames = attributeColumns.map(\.name)
+        if Set(attributeNames).count != attributeNames.count { problems.append("an attribute column is declared twice") }
+        if attributeColumns.count > Int(UInt16.max) { problems.append("more than 65,535 attribute columns") }
         if !problems.isEmpty { throw JourneyError(.invalidOption, problems.joined(separator: "; ")) }
     }
 }

@@ -33,12 +33,17 @@ public struct EventStore: Sendable {
     /// Single precision (relative rounding error below 6e-8, far below the error of any logged or
     /// estimated propensity) to keep the store small.
     public let propensities: [Float]?
+    /// The attribute columns read along with the events (`EventReaderOptions.attributeColumns`), one
+    /// value per customer; nil when none were asked for.
+    public let attributes: CustomerAttributeColumns?
 
     package init(
         customerIDs: InternedStrings, channelNames: InternedStrings, eventTypeNames: InternedStrings,
         actionNames: InternedStrings, customerOffsets: [Int], timestamps: [Int64], channels: [UInt16],
-        eventTypes: [UInt16], actions: [UInt16]?, values: [Double]?, propensities: [Float]?
+        eventTypes: [UInt16], actions: [UInt16]?, values: [Double]?, propensities: [Float]?,
+        attributes: CustomerAttributeColumns? = nil
     ) {
+        self.attributes = attributes
         self.customerIDs = customerIDs
         self.channelNames = channelNames
         self.eventTypeNames = eventTypeNames
@@ -77,5 +82,35 @@ public struct EventStore: Sendable {
     public var columnBytes: Int {
         customerOffsets.capacity * 8 + timestamps.capacity * 8 + channels.capacity * 2 + eventTypes.capacity * 2
             + (actions?.capacity ?? 0) * 2 + (values?.capacity ?? 0) * 8 + (propensities?.capacity ?? 0) * 4
+    }
+}
+
+/// Per-customer attribute columns read along with the events: for each customer, the last non-empty value
+/// of each column in file order.
+public struct CustomerAttributeColumns: Sendable {
+    /// The columns, in the order asked for.
+    public let columns: [AttributeColumn]
+    /// `values[a][customer]`: the number (numeric columns) or the index in `levels[a]` (text columns);
+    /// NaN when the customer has no non-empty value.
+    public let values: [[Double]]
+    /// `levels[a]`: the distinct texts of column `a`, in order of first appearance (empty for numeric columns).
+    public let levels: [[String]]
+
+    package init(columns: [AttributeColumn], values: [[Double]], levels: [[String]]) {
+        self.columns = columns
+        self.values = values
+        self.levels = levels
+    }
+
+    /// Customer `customer`'s number in numeric column `a`, or nil when missing.
+    public func number(_ a: Int, customer: Int) -> Double? {
+        let v = values[a][customer]
+        return v.isNaN ? nil : v
+    }
+
+    /// Customer `customer`'s text in text column `a`, or nil when missing.
+    public func text(_ a: Int, customer: Int) -> String? {
+        let v = values[a][customer]
+        return v.isNaN ? nil : levels[a][Int(v)]
     }
 }

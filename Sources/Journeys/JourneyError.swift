@@ -32,6 +32,7 @@ public struct JourneyError: Error, Sendable, CustomStringConvertible {
             case cannotRead, emptyInput, missingColumn, duplicateColumn, malformedQuoting, wrongFieldCount
             case recordTooLong, invalidTimestamp, timestampOutOfRange, invalidNumber, invalidText
             case emptyField, tooManyDistinct, malformedJSON, invalidPath, tooManyErrors, invalidOption
+            case notGrouped
         }
         let kind: Kind
         /// The code's name, such as `malformedQuoting`.
@@ -71,6 +72,8 @@ public struct JourneyError: Error, Sendable, CustomStringConvertible {
         public static let tooManyErrors = Code(kind: .tooManyErrors)
         /// A reader option that cannot work (for example a separator that is a quote).
         public static let invalidOption = Code(kind: .invalidOption)
+        /// Input read as sorted by customer (`EventReader.readByCustomer`) is not.
+        public static let notGrouped = Code(kind: .notGrouped)
     }
 
     /// What kind of problem this is, to branch on.
