@@ -34,6 +34,28 @@ public struct CustomerAttributes: Sendable {
         self.init(numericNames: [], numeric: [], categoricalNames: [], categorical: [], customerCount: customerCount)
     }
 
+    /// The attribute columns an event store read along with its events
+    /// (`EventReaderOptions.attributeColumns`): numeric columns as numeric attributes, the others as
+    /// categorical ones.
+    public init(_ columns: CustomerAttributeColumns, customerCount: Int) {
+        var numericNames: [String] = []
+        var numeric: [[Double]] = []
+        var categoricalNames: [String] = []
+        var categorical: [[String?]] = []
+        for (a, column) in columns.columns.enumerated() {
+            if column.isNumeric {
+                numericNames.append(column.name)
+                numeric.append(columns.values[a])
+            } else {
+                categoricalNames.append(column.name)
+                categorical.append(columns.values[a].map { $0.isNaN ? nil : columns.levels[a][Int($0)] })
+            }
+        }
+        self.init(
+            numericNames: numericNames, numeric: numeric, categoricalNames: categoricalNames, categorical: categorical,
+            customerCount: customerCount)
+    }
+
     /// Attributes given as columns, one entry per customer of the store: NaN or nil for missing values
     /// (an infinite value is refused when rows are built).
     ///

@@ -299,6 +299,19 @@ public struct BatchScoringReport: Sendable, Hashable {
     public var eventsAfterTime = 0
     /// Events on channels the models never saw.
     public var unknownChannelEvents = 0
+
+    /// All counts zero.
+    public init() {}
+
+    /// Adds another run's counts (a later batch of the same input).
+    public mutating func add(_ other: BatchScoringReport) {
+        customers += other.customers
+        scored += other.scored
+        withoutHistory += other.withoutHistory
+        eventsUsed += other.eventsUsed
+        eventsAfterTime += other.eventsAfterTime
+        unknownChannelEvents += other.unknownChannelEvents
+    }
 }
 
 extension Scorer {
@@ -377,12 +390,7 @@ extension Scorer {
         var total = BatchScoringReport()
         for case let (part, report)? in slots.values {
             scores += part
-            total.customers += report.customers
-            total.scored += report.scored
-            total.withoutHistory += report.withoutHistory
-            total.eventsUsed += report.eventsUsed
-            total.eventsAfterTime += report.eventsAfterTime
-            total.unknownChannelEvents += report.unknownChannelEvents
+            total.add(report)
         }
         return (scores, total)
     }

@@ -106,8 +106,11 @@ extension TimestampFormat: ExpressibleByArgument {}
 extension ReaderArguments {
     /// Reads a touchpoint log with these options: progress on a terminal, rejected rows to `--rejects`
     /// when asked, and the failure as `file:line:column: reason`.
-    func readLog(_ path: String, extraColumns: [String: String] = [:]) throws -> (store: EventStore, report: EventReadReport) {
+    func readLog(
+        _ path: String, extraColumns: [String: String] = [:], attributeColumns: [AttributeColumn] = []
+    ) throws -> (store: EventStore, report: EventReadReport) {
         var options = try options()
+        options.attributeColumns = attributeColumns
         for (field, column) in extraColumns.sorted(by: { $0.key < $1.key }) {
             do { try options.columns.map(field, to: column) } catch { throw CLIFailure(error.message) }
         }
@@ -134,4 +137,35 @@ extension ReaderArguments {
 func rowsLine(_ report: EventReadReport, rejects: String?) -> String {
     "\(report.rowsRead) rows read = \(report.rowsKept) kept + \(report.rowsRejected) rejected"
         + (report.rowsRejected > 0 ? (rejects.map { " (written to \($0))" } ?? "") : "")
+}
+
+extension ReaderArguments {
+    /// Reads a log sorted by customer in batches of whole customers (`EventReader.readByCustomer`), with
+    /// the same progress, rejects and messages as `readLog`. `body` gets each batch in input order.
+    func readLogByCustomer(
+        _ path: String, attributeColumns: [AttributeColumn] = [], batchEvents: Int = 1 << 18, body: (EventStore) throws -> Void
+    ) throws -> EventReadReport {
+        var options = try options()
+        options.attributeColumns = attributeColumns
+        let rejectWriter = try rejects.map { try RejectWriter(path: $0) }
+        let progress = ProgressLine()
+        do {
+            let report = try EventReader.readByCustomer(
+                path: path, options: options, batchEvents: batchEvents,
+                onReject: rejectWriter.map { writer in { writer.write($0) } },
+                onProgress: { progress.update("read \(formatBytes($0.bytesRead)), \($0.rowsKept) rows") },
+                body: body)
+            progress.clear()
+            try rejectWriter?.close()
+            return report
+        } catch let error as JourneyError {
+            progress.clear()
+            try rejectWriter?.close()
+            throw CLIFailure(error.description)
+        } catch {
+            progress.clear()
+            try rejectWriter?.close()
+            throw error
+        }
+    }
 }

@@ -164,6 +164,9 @@ struct EvaluatePolicy: ParsableCommand {
 func readAttributes(_ scorer: Scorer, store: EventStore, events: String, attributes: String?, separator: UInt8) throws -> CustomerAttributes? {
     let declared = scorer.attributeNames
     guard !declared.numeric.isEmpty || !declared.categorical.isEmpty else { return nil }
+    if attributes == nil, let captured = store.attributes {
+        return CustomerAttributes(captured, customerCount: store.customerCount)
+    }
     let path = attributes ?? events
     guard path != "-" else { throw CLIFailure("attributes cannot be read from standard input: give --attributes FILE") }
     do {
@@ -173,6 +176,13 @@ func readAttributes(_ scorer: Scorer, store: EventStore, events: String, attribu
     } catch {
         throw CLIFailure(error.description + (attributes == nil ? " (the bundle declares attributes; give --attributes FILE)" : ""))
     }
+}
+
+/// The bundle's declared attributes as columns for the event reader to read along with the events.
+func attributeColumns(_ scorer: Scorer) -> [AttributeColumn] {
+    let declared = scorer.attributeNames
+    return declared.numeric.map { AttributeColumn(name: $0, isNumeric: true) }
+        + declared.categorical.map { AttributeColumn(name: $0, isNumeric: false) }
 }
 
 /// What `evaluate churn` and `evaluate conversion` take.

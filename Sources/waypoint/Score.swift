@@ -23,10 +23,17 @@ struct Score: ParsableCommand {
             temporary file and renamed, so a crash never leaves half a file under the name. The summary on \
             stderr reconciles customers in = scored + without history before --at.
 
+            A log sorted by customer_id can be scored with --sorted in memory that does not grow with the log: \
+            customers are read, scored and written a batch at a time. Sorted means each customer's rows are \
+            together and ids ascend (as whole numbers when they all are, else byte by byte, as \
+            LC_ALL=C sort -t, -k1,1 -s gives); a row that breaks this stops the run, naming it. --sorted needs \
+            --at and takes attributes from the log's own columns.
+
             Examples:
               waypoint score --model models/demo --events datasets/sample/events.csv --out scores.csv
               waypoint score --model models/demo --events events.csv --at 2024-06-01 --format table --limit 10
               waypoint score --model models/demo --events events.csv --format table --sort gain
+              LC_ALL=C sort -t, -k1,1 -s big.csv | waypoint score --model models/demo --events - --sorted --at 2024-07-01 --out scores.csv
             """
     )
 
@@ -67,11 +74,27 @@ struct Score: ParsableCommand {
     @Option(help: "Seed of the --explore draws.")
     var seed: UInt64 = 1
 
+    @Flag(help: "The log is sorted by customer: score it a batch of customers at a time, in memory that does not grow with the log (needs --at).")
+    var sorted = false
+
+    @Option(help: .hidden)
+    var batchEvents: Int = 1 << 18
+
     @OptionGroup(title: "Reading --events") var reader: ReaderArguments
 
     func validate() throws {
         guard limit >= 0 else { throw ValidationError("--limit must be at least 0, got \(limit)") }
         _ = try explorationPolicy()
+        guard batchEvents >= 1 else { throw ValidationError("--batch-events must be at least 1, got \(batchEvents)") }
+        if sorted {
+            guard at != "end" else {
+                throw ValidationError("--sorted needs --at TIME: 'end' (just after the last event) is known only once the whole log is read")
+            }
+            guard sort == .customer else { throw ValidationError("--sort gain needs every score in memory; drop --sorted") }
+            guard attributes == nil else {
+                throw ValidationError("--sorted reads attributes from the log's own columns; join them into the log, or drop --sorted")
+            }
+        }
     }
 
     func explorationPolicy() throws -> ExplorationPolicy? {
@@ -95,14 +118,16 @@ struct Score: ParsableCommand {
     func run() throws {
         let scorer: Scorer
         do { scorer = try Scorer(bundle: model) } catch { throw CLIFailure(error.description) }
+        if sorted { return try runSorted(scorer) }
         let options = try reader.options()
-        let (store, readReport) = try reader.readLog(events)
+        // Attributes from the log itself are read along with the events: one pass over the file.
+        let (store, readReport) = try reader.readLog(events, attributeColumns: attributes == nil ? attributeColumns(scorer) : [])
         guard let range = store.timeRange else { throw CLIFailure("\(events) has no events to score") }
         let time: Int64
         if at == "end" {
             time = range.upperBound + 1
         } else {
-            do { time = try reader.timestampFormat.parse(at) } catch { throw CLIFailure("--at \(error.message)") }
+            time = try scoringTime()
         }
 
         let table = try readAttributes(scorer, store: store, events: events, attributes: attributes, separator: options.separator)
@@ -118,25 +143,46 @@ struct Score: ParsableCommand {
                 return x != y ? x > y : a.offset < b.offset
             }.map { $0.element }
         }
-        var choices: [String: ExploredChoice]? = nil
-        if let policy = try explorationPolicy() {
-            guard scorer.models.catalog != nil else { throw CLIFailure("--explore needs a bundle with next-best-action (an nba section)") }
-            var chosen: [String: ExploredChoice] = [:]
-            for s in scores {
-                guard let r = s.recommendation else { continue }
-                // One generator per customer, from the seed and the id: independent of order and threads.
-                var rng = SplitMix64(seed: seed ^ UInt64(truncatingIfNeeded: stableHash(s.customerID)))
-                chosen[s.customerID] = try r.choose(policy, using: &rng)
+        let output = try ScoreOutput(self, scorer: scorer)
+        try output.write(scores)
+        try output.finish(total: scores.count)
+        printSummary(report, readReport: readReport, time: time)
+    }
+
+    /// `--sorted`: read, score and write a batch of whole customers at a time.
+    func runSorted(_ scorer: Scorer) throws {
+        let time = try scoringTime()
+        let output = try ScoreOutput(self, scorer: scorer)
+        var report = BatchScoringReport()
+        let columns = attributeColumns(scorer)
+        let readReport: EventReadReport
+        do {
+            readReport = try reader.readLogByCustomer(events, attributeColumns: columns, batchEvents: batchEvents) { batch in
+                let table = columns.isEmpty ? nil : batch.attributes.map { CustomerAttributes($0, customerCount: batch.customerCount) }
+                let (scores, part): ([CustomerScore], BatchScoringReport)
+                do { (scores, part) = try scorer.scoreAll(batch, attributes: table, at: time, threads: reader.threads) } catch {
+                    throw CLIFailure("\(error)")
+                }
+                try output.write(scores)
+                report.add(part)
             }
-            choices = chosen
+        } catch {
+            output.abandon()
+            throw error
         }
-        let text: String
-        switch format {
-        case .csv: text = Self.csv(scores, choices: choices)
-        case .ndjson: text = Self.ndjson(scores, choices: choices)
-        case .table: text = Self.table(scores, limit: limit)
+        guard readReport.rowsKept > 0 else {
+            output.abandon()
+            throw CLIFailure("\(events) has no events to score")
         }
-        try writeAtomically(text, to: out)
+        try output.finish(total: report.scored)
+        printSummary(report, readReport: readReport, time: time)
+    }
+
+    func scoringTime() throws -> Int64 {
+        do { return try reader.timestampFormat.parse(at) } catch { throw CLIFailure("--at \(error.message)") }
+    }
+
+    func printSummary(_ report: BatchScoringReport, readReport: EventReadReport, time: Int64) {
         printError(
             "scored \(report.scored) of \(report.customers) customers at \(TimestampFormat.iso8601(time)) (\(report.withoutHistory) without events before it); "
                 + rowsLine(readReport, rejects: reader.rejects) + "; \(report.eventsUsed) events used, \(report.eventsAfterTime) at or after --at"
@@ -167,31 +213,19 @@ struct Score: ParsableCommand {
         [c?.action.actionID ?? "", c.map { String(format: "%.6g", $0.propensity) } ?? ""]
     }
 
-    static func csv(_ scores: [CustomerScore], choices: [String: ExploredChoice]?) -> String {
-        let columns = header + (choices == nil ? [] : ["chosen_action", "chosen_propensity"])
-        var out = columns.joined(separator: ",") + "\n"
-        for s in scores {
-            let row = fields(s) + (choices.map { explored($0[s.customerID]) } ?? [])
-            out += row.map(RejectWriter.quote).joined(separator: ",") + "\n"
-        }
-        return out
+    static func csvLine(_ row: [String]) -> String {
+        row.map(RejectWriter.quote).joined(separator: ",") + "\n"
     }
 
-    static func ndjson(_ scores: [CustomerScore], choices: [String: ExploredChoice]?) -> String {
-        var out = ""
+    static func ndjsonLine(_ row: [String], columns: [String]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let columns = header + (choices == nil ? [] : ["chosen_action", "chosen_propensity"])
-        for s in scores {
-            var object: [String: String] = [:]
-            let row = fields(s) + (choices.map { explored($0[s.customerID]) } ?? [])
-            for (k, v) in zip(columns, row) where !v.isEmpty { object[k] = v }
-            out += String(decoding: (try? encoder.encode(object)) ?? Data(), as: UTF8.self) + "\n"
-        }
-        return out
+        var object: [String: String] = [:]
+        for (k, v) in zip(columns, row) where !v.isEmpty { object[k] = v }
+        return String(decoding: (try? encoder.encode(object)) ?? Data(), as: UTF8.self) + "\n"
     }
 
-    static func table(_ scores: [CustomerScore], limit: Int) -> String {
+    static func table(_ scores: [CustomerScore], total: Int, limit: Int) -> String {
         let columns = ["customer", "next channel", "p", "p(churn)", "p(convert)", "best action", "uplift", "expected gain"]
         var rows: [[String]] = []
         for s in scores.prefix(limit) {
@@ -211,28 +245,127 @@ struct Score: ParsableCommand {
         }
         var out = line(columns) + "\n"
         for r in rows { out += line(r) + "\n" }
-        if scores.count > limit { out += "… \(scores.count - limit) more customers (--limit, or --format csv for all)\n" }
+        if total > limit { out += "… \(total - limit) more customers (--limit, or --format csv for all)\n" }
         return out
     }
 }
 
-/// Writes `text` to `path` through a temporary file in the same folder and a rename, so the final name
-/// never holds a partial file; `-` writes to standard output.
-func writeAtomically(_ text: String, to path: String) throws {
-    if path == "-" {
-        FileHandle.standardOutput.write(Data(text.utf8))
-        return
+/// Where `score` writes: rows as they come (CSV or NDJSON), or the first --limit rows for the table, to a
+/// temporary file renamed at the end (`AtomicOutput`).
+final class ScoreOutput {
+    let format: Score.Format
+    let limit: Int
+    let policy: ExplorationPolicy?
+    let seed: UInt64
+    let columns: [String]
+    private let file: AtomicOutput
+    private var tableRows: [CustomerScore] = []
+
+    init(_ command: Score, scorer: Scorer) throws {
+        format = command.format
+        limit = command.limit
+        seed = command.seed
+        policy = try command.explorationPolicy()
+        if policy != nil && scorer.models.catalog == nil {
+            throw CLIFailure("--explore needs a bundle with next-best-action (an nba section)")
+        }
+        columns = Score.header + (policy == nil ? [] : ["chosen_action", "chosen_propensity"])
+        file = try AtomicOutput(path: command.out)
+        if format == .csv { try file.write(columns.joined(separator: ",") + "\n") }
     }
-    let url = URL(fileURLWithPath: path)
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-        throw CLIFailure("cannot write \(temporary)")
+
+    /// Writes the next scores, in order.
+    func write(_ scores: [CustomerScore]) throws {
+        if format == .table {
+            tableRows += scores.prefix(max(0, limit - tableRows.count))
+            return
+        }
+        var text = ""
+        for s in scores {
+            var row = Score.fields(s)
+            if let policy {
+                var choice: ExploredChoice? = nil
+                if let r = s.recommendation {
+                    // One generator per customer, from the seed and the id: independent of order and threads.
+                    var rng = SplitMix64(seed: seed ^ UInt64(truncatingIfNeeded: stableHash(s.customerID)))
+                    choice = try r.choose(policy, using: &rng)
+                }
+                row += Score.explored(choice)
+            }
+            text += format == .csv ? Score.csvLine(row) : Score.ndjsonLine(row, columns: columns)
+        }
+        try file.write(text)
     }
-    guard rename(temporary, path) == 0 else {
-        let reason = String(cString: strerror(errno))
+
+    /// Writes the table (if that is the format) and puts the file in place; `total`: rows scored.
+    func finish(total: Int) throws {
+        if format == .table { try file.write(Score.table(tableRows, total: total, limit: limit)) }
+        try file.commit()
+    }
+
+    /// Removes the temporary file after a failure.
+    func abandon() { file.abandon() }
+}
+
+/// A file written through a temporary name in the same folder and renamed on `commit`, so the final name
+/// never holds a partial file; `-` writes straight to standard output. Writes are buffered.
+final class AtomicOutput {
+    let path: String
+    private let temporary: String?
+    private let handle: FileHandle
+    private var buffer = Data()
+
+    init(path: String) throws {
+        self.path = path
+        if path == "-" {
+            temporary = nil
+            handle = FileHandle.standardOutput
+            return
+        }
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+        guard FileManager.default.createFile(atPath: temporary, contents: nil),
+            let handle = FileHandle(forWritingAtPath: temporary)
+        else { throw CLIFailure("cannot write \(temporary)") }
+        self.temporary = temporary
+        self.handle = handle
+    }
+
+    func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws {
+        do { try handle.write(contentsOf: buffer) } catch { throw CLIFailure("cannot write \(temporary ?? "standard output"): \(error)") }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, closes and renames the temporary file to `path`.
+    func commit() throws {
+        try flush()
+        guard let temporary else { return }
+        try? handle.close()
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CLIFailure("cannot rename \(temporary) to \(path): \(reason)")
+        }
+    }
+
+    /// Closes and removes the temporary file.
+    func abandon() {
+        guard let temporary else { return }
+        try? handle.close()
         unlink(temporary)
-        throw CLIFailure("cannot rename \(temporary) to \(path): \(reason)")
     }
+}
+
+/// Writes `text` to `path` atomically (`AtomicOutput`); `-` writes to standard output.
+func writeAtomically(_ text: String, to path: String) throws {
+    let output = try AtomicOutput(path: path)
+    try output.write(text)
+    try output.commit()
 }
 
 /// FNV-1a of a string's UTF-8 bytes: a seed that depends on the text only (Swift's `hashValue` is
