@@ -1,7 +1,8 @@
 // Side-by-side scoring measurements for Benchmarks/compare/scoring.sh (release build):
 //   ScoringLatency CUSTOMERS FEATURES_CSV
 // prints one JSON object: per-customer latency of Scorer.score on prepared states (p50, p99, ns),
-// batch throughput from prepared states (all cores) and from the raw CSV (read + replay + score), and
+// batch throughput from prepared states (all cores) and from the raw CSV (read + replay + score, in memory
+// and streamed by customer), and
 // writes the churn model's feature vectors of 2,000 customers to FEATURES_CSV so the peer can be timed
 // on the same features.
 import BenchmarkFixtures
@@ -81,19 +82,35 @@ func measure() throws {
         bestRead = min(bestRead, Double(now() - start) / 1e9)
     }
 
-    // End to end from the raw CSV: read, replay every customer, score (what `waypoint score` does, minus output).
+    // End to end from the raw CSV: read (the declared attribute columns along with the events, in one
+    // pass), replay every customer, score: what `waypoint score` does, minus writing the output.
+    var readOptions = EventReaderOptions()
+    readOptions.attributeColumns = scorer.attributeNames.numeric.map { AttributeColumn(name: $0, isNumeric: true) }
+        + scorer.attributeNames.categorical.map { AttributeColumn(name: $0, isNumeric: false) }
     var bestRaw = Double.infinity
     var events = 0
     for _ in 0..<3 {
         let start = now()
-        let store = try EventReader.read(path: fixture.path).store
-        let table = try CustomerAttributes.read(
-            path: fixture.path, customers: store.customerIDs, numeric: scorer.attributeNames.numeric, categorical: scorer.attributeNames.categorical
-        ).attributes
+        let store = try EventReader.read(path: fixture.path, options: readOptions).store
+        let table = CustomerAttributes(store.attributes!, customerCount: store.customerCount)
         let (scores, _) = try scorer.scoreAll(store, attributes: table, at: fixture.time)
         withExtendedLifetime(scores) {}
         events = store.count
         bestRaw = min(bestRaw, Double(now() - start) / 1e9)
+    }
+
+    // The same, streamed a batch of customers at a time (`waypoint score --sorted`; the simulator writes
+    // each customer's rows together, in ascending id order).
+    var bestStreamed = Double.infinity
+    for _ in 0..<3 {
+        let start = now()
+        var scored = 0
+        _ = try EventReader.readByCustomer(path: fixture.path, options: readOptions) { batch in
+            let table = CustomerAttributes(batch.attributes!, customerCount: batch.customerCount)
+            scored += try scorer.scoreAll(batch, attributes: table, at: fixture.time).scores.count
+        }
+        precondition(scored > 0, "nothing scored")
+        bestStreamed = min(bestStreamed, Double(now() - start) / 1e9)
     }
 
     // The same features for the peer: model-ready vectors of the first 2,000 customers.
@@ -113,7 +130,8 @@ func measure() throws {
         "features_model_p50_ns": \(featuresAndModel.0), "features_model_p99_ns": \(featuresAndModel.1), "prepared_customers_per_s": \(Int(preparedRate)), \
         "raw_csv_seconds": \(bestRaw), "raw_csv_customers_per_s": \(Int(Double(fixture.states.count) / bestRaw)), \
         "raw_csv_events_per_s": \(Int(Double(events) / bestRaw)), "read_only_seconds": \(bestRead), \
-        "read_only_events_per_s": \(Int(Double(events) / bestRead))}
+        "read_only_events_per_s": \(Int(Double(events) / bestRead)), "streamed_seconds": \(bestStreamed), \
+        "streamed_events_per_s": \(Int(Double(events) / bestStreamed))}
         """)
 }
 

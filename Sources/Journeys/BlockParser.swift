@@ -103,8 +103,9 @@ final class BlockParser {
     private let slices = UnsafeMutableBufferPointer<Slice>.allocate(capacity: EventField.allCases.count)
     /// Where each attribute column's field of the current record is.
     private let attributeSlices: UnsafeMutableBufferPointer<Slice>
-    /// The current record's attribute values, as they will be stored (NaN: absent or empty).
-    private var pendingAttributes: [Double]
+    /// The current record's attribute values, as they will be stored (NaN: absent or empty); a raw buffer,
+    /// so the per-row loop pays no exclusivity checks.
+    private let pendingAttributes: UnsafeMutableBufferPointer<Double>
     private let hasAttributes: Bool
 
     init(layout: FieldLayout, format: EventFormat, options: EventReaderOptions) {
@@ -119,12 +120,14 @@ final class BlockParser {
         hasAttributes = !layout.attributes.isEmpty
         attributeSlices = .allocate(capacity: max(1, layout.attributes.count))
         attributeSlices.initialize(repeating: Slice())
-        pendingAttributes = Array(repeating: .nan, count: layout.attributes.count)
+        pendingAttributes = .allocate(capacity: layout.attributes.count)
+        pendingAttributes.initialize(repeating: .nan)
     }
 
     deinit {
         slices.deallocate()
         attributeSlices.deallocate()
+        pendingAttributes.deallocate()
     }
 
     func parse(_ block: [UInt8]) -> ParsedBlock {
