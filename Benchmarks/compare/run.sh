@@ -34,6 +34,7 @@ if step logistic; then
     mv "$root/Benchmarks/results/logistic-parity.md.tmp" "$root/Benchmarks/results/logistic-parity.md"
 fi
 if step scoring; then bash "$here/scoring.sh" >/dev/null; fi
+if step scaling; then WAYPOINT="$bin" RUN_STARTED="$started" bash "$here/scaling.sh" >/dev/null; fi
 
 elapsed=$(( $(date +%s) - started ))
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
