@@ -183,6 +183,16 @@ public enum BundleTrainer {
                 label: conversionLabel ?? churnLabel!, externalNames: [TrainedModels.markovFeature], threads: threads, external: external)
             features = schema
             progress?("features: \(schema.featureNames.count) columns")
+            if let catalog {
+                // The rules read feature names and model outputs: check them now, before any model is fitted.
+                do {
+                    _ = try ActionCatalog(
+                        actions: catalog.actions, contactPolicy: catalog.contactPolicy, channels: catalog.channels,
+                        ruleNames: schema.featureNames + Scorer.outputNames)
+                } catch {
+                    throw TrainingError("the action catalog's rules do not fit this bundle's features: \(error)")
+                }
+            }
 
             func fitModel(_ name: String, label: LabelDefinition, l2: Double, snapshot: Snapshot?) throws -> LogisticModel {
                 let train = try snapshot ?? Snapshot.build(

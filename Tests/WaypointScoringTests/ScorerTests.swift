@@ -68,6 +68,26 @@ enum Trained {
 }
 
 @Suite struct ScorerTests {
+    /// A rule naming a feature the schema lacks stops training right after the schema, before any model is
+    /// fitted, naming the action, the column and the name.
+    @Test func aCatalogRuleOnAnUnknownFeatureFailsBeforeAnyFit() throws {
+        let fixture = try Trained.get()
+        let configuration = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(Trained.configurationJSON.utf8))
+        let catalog = try ActionCatalog(json: Data(Trained.catalogJSON.replacingOccurrences(of: "count_app_90d >= 1", with: "count_ap_90d >= 1").utf8))
+        var steps: [String] = []
+        var caught: TrainingError?
+        do {
+            _ = try BundleTrainer.train(
+                store: fixture.store, attributes: fixture.attributes, configuration: configuration, catalog: catalog,
+                progress: { steps.append($0) })
+        } catch let error as TrainingError {
+            caught = error
+        }
+        let error = try #require(caught, "training with a bad rule must fail")
+        #expect(error.message.contains("action 'push_reminder', field 'eligibility', column 1: unknown name 'count_ap_90d'"), "\(error)")
+        #expect(steps.last?.hasPrefix("features:") == true, "no model fitted after the schema: \(steps)")
+    }
+
     /// Train → bundle → load gives the same scores, bit for bit, as the models in memory.
     @Test func bundleRoundTripScoresBitForBit() throws {
         let f = try Trained.get()
