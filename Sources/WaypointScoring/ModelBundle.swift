@@ -199,6 +199,7 @@ public enum ModelBundle {
         } catch {
             throw BundleError(file: parent, reason: "cannot create the parent folder: \(error.localizedDescription)")
         }
+        removeStalePartials(of: base, in: parent)
         let temporary = parent + "/.\(base).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         guard mkdir(temporary, 0o755) == 0 else {
             throw BundleError(file: temporary, reason: "cannot create: \(String(cString: strerror(errno)))")
@@ -383,6 +384,19 @@ public enum ModelBundle {
             return "'\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)"
         case DecodingError.dataCorrupted(let context): return context.debugDescription
         default: return "\(error)"
+        }
+    }
+}
+
+/// Removes `.NAME.partial-PID…` files and folders in `folder` left by a writer of `NAME` that is no longer
+/// running (killed mid-write): their process id is not alive. Partials of live processes stay.
+package func removeStalePartials(of name: String, in folder: String) {
+    let prefix = ".\(name).partial-"
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+    for entry in entries where entry.hasPrefix(prefix) {
+        guard let pid = Int32(entry.dropFirst(prefix.count).prefix { $0.isASCII && $0.isNumber }), pid > 0 else { continue }
+        if kill(pid, 0) != 0 && errno == ESRCH {
+            try? FileManager.default.removeItem(atPath: folder + "/" + entry)
         }
     }
 }

@@ -337,6 +337,7 @@ final class AtomicOutput {
             return
         }
         let url = URL(fileURLWithPath: path)
+        removeStalePartials(of: url.lastPathComponent, in: url.deletingLastPathComponent().path)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
         guard FileManager.default.createFile(atPath: temporary, contents: nil),
             let handle = FileHandle(forWritingAtPath: temporary)

@@ -304,5 +304,20 @@ import Glibc
                 #expect(lines == 1 + Self.sampleCounts.customers, "attempt \(attempt): \(scores) holds \(lines) lines")
             }
         }
+
+        // What killed writers left behind is cleared by the next run; a live writer's partial is kept.
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let stale = [dir + "/.scores.csv.partial-\(gone.processIdentifier)", dir + "/.bundle.partial-\(gone.processIdentifier)-7"]
+        let live = dir + "/.scores.csv.partial-\(getpid())"
+        for path in stale + [live] { FileManager.default.createFile(atPath: path, contents: Data("x".utf8)) }
+        let again = try CLI.run(["score", "--model", Self.demo, "--events", Self.sample + "/events.csv", "--out", scores])
+        #expect(again.status == 0, "\(again.stderr)")
+        let retrain = try CLI.run(["train", "all", "--config", Self.sample + "/waypoint.json", "--out", bundle])
+        #expect(retrain.status == 0, "\(retrain.stderr)")
+        for path in stale { #expect(!FileManager.default.fileExists(atPath: path), "\(path) left behind") }
+        #expect(FileManager.default.fileExists(atPath: live), "a live process's partial was removed")
     }
 }
