@@ -12,12 +12,7 @@ rows="${ROWS:-1000000}"
 cols="${COLS:-100}"
 repeats="${REPEATS:-3}"
 
-if [ -z "${WAYPOINT:-}" ]; then
-  "$root/scripts/setup"
-  echo "building waypoint (release)..." >&2
-  (cd "$root" && swift build -c release --product waypoint >/dev/null)
-  WAYPOINT="$(cd "$root" && swift build -c release --show-bin-path)/waypoint"
-fi
+source "$here/waypoint_bin.sh"
 bash "$here/setup_venv.sh" "scikit-learn>=1.9,<2" >&2
 py="$here/.venv/bin/python"
 

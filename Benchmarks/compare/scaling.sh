@@ -14,12 +14,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
-if [ -z "${WAYPOINT:-}" ]; then
-  "$root/scripts/setup"
-  echo "building waypoint (release)..." >&2
-  (cd "$root" && swift build -c release --product waypoint >/dev/null)
-  WAYPOINT="$(cd "$root" && swift build -c release --show-bin-path)/waypoint"
-fi
+source "$here/waypoint_bin.sh"
 bash "$here/setup_venv.sh" "scikit-learn>=1.9,<2" >&2
 bash "$here/setup_markov_venv.sh" >&2
 py="$here/.venv/bin/python"
