@@ -15,6 +15,9 @@ Tasks, each timed the way its main section times it (the functions are imported 
             --timings` fit time (`--solver lbfgs` and `--solver newton`) against scikit-learn lbfgs `fit`
   score     `waypoint score` end to end on a simulated log (`waypoint simulate --seed 11`): whole-process
             wall clock; there is no peer
+  simulate  `waypoint simulate --customers N` (whole process, writing events.csv and truth.json) against
+            the ingestion rate measured in the same run (issue 7's goal: at 1M customers, at least half of
+            it); there is no peer
 Each size runs `--repeats` times (the tools alternating) and reports medians; the largest size of ingest and
 logistic runs `--largest-repeats` times to keep the step short, except that the largest ingest size reuses
 the peers' medians that ingest.sh wrote in data/peers-N.jsonl when that file is newer than --since (the
@@ -352,18 +355,73 @@ def score(args):
     return lines, len(rows)
 
 
-TASKS = {"ingest": ingest, "markov": markov, "logistic": logistic, "score": score}
+# ---------------------------------------------------------------- simulation
+
+def simulate(args):
+    ns = sizes(args.simulate_sizes)
+    # The ingestion benchmark's rate, measured here in the same run: Waypoint reading the ingestion
+    # section's file on every core (its own load time, as that section reports it).
+    reference = os.path.join(DATA, f"events-{sizes(args.ingest_sizes)[-1]}.csv")
+    if not os.path.exists(reference):
+        subprocess.run([sys.executable, os.path.join(HERE, "generate_events.py"), "--events",
+                        str(sizes(args.ingest_sizes)[-1]), "--seed", "42", "--out", reference], check=True)
+    warm(reference)
+    runs = ingest_report.waypoint_runs(args.waypoint, reference, os.cpu_count() or 1, args.repeats)
+    ingest_rate = statistics.median(r["rows_kept"] / r["load_seconds"] for r in runs)
+    rows = []
+    for n in ns:
+        folder = os.path.join(DATA, f"simulate-{n}")
+        walls = []
+        for _ in range(runs_for(n, ns, args, expensive=True)):
+            start = time.perf_counter()
+            p = subprocess.run([args.waypoint, "simulate", "--customers", str(n), "--seed", "5", "--out", folder],
+                               capture_output=True, text=True)
+            walls.append(time.perf_counter() - start)
+            if p.returncode != 0:
+                sys.exit(f"waypoint simulate failed: {p.stderr}")
+        csv = os.path.join(folder, "events.csv")
+        with open(csv, "rb") as f:
+            events = sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 24), b"")) - 1
+        size = os.path.getsize(csv)
+        for name in os.listdir(folder):
+            os.remove(os.path.join(folder, name))
+        os.rmdir(folder)
+        rows.append({"n": n, "events": events, "bytes": size, "waypoint": statistics.median(walls), "runs": len(walls)})
+        log(f"simulate {n} customers: {rows[-1]['waypoint']:.2f} s, {events:,} events")
+    header = ["customers", "events", "CSV MB", "runs", "Waypoint s", "events/s", "µs/customer",
+              "vs the ingestion rate"]
+    body = [[f"{r['n']:,}", f"{r['events']:,}", f"{r['bytes'] / 1e6:.0f}", str(r["runs"]), f"{r['waypoint']:.2f}",
+             f"{r['events'] / r['waypoint'] / 1e6:.2f} M", us(r["waypoint"], r["n"]),
+             f"{r['events'] / r['waypoint'] / ingest_rate:.2f}"] for r in rows]
+    lines = ["### Simulating a log: Waypoint only", "",
+             f"Task: `waypoint simulate --customers N --seed 5 --out DIR` (release build): generate customers, journeys, "
+             "actions and outcomes and write events.csv (12 columns) and truth.json. Time = the whole process's wall "
+             "clock, medians. Beside it, the ingestion benchmark's rate measured in this run: Waypoint reading "
+             f"`{os.path.basename(reference)}` on {os.cpu_count()} threads ({ingest_rate / 1e6:.2f} M events/s, "
+             f"median of {len(runs)}). There is no peer tool that does this task, so there is no peer column.", ""]
+    lines += table(header, body)
+    lines += ["", "Cost curve: " + verdict("Waypoint", "customer", rows, "waypoint") + "."]
+    largest = rows[-1]
+    share = largest["events"] / largest["waypoint"] / ingest_rate
+    lines += ["", f"Goals (issue 7): `waypoint simulate` at {largest['n']:,} customers at no less than half the ingestion "
+              f"benchmark's rate: {'**met**' if share >= 0.5 else '**not met**'} ({share:.2f} of it: "
+              f"{largest['events'] / largest['waypoint'] / 1e6:.2f} M events/s against {ingest_rate / 1e6:.2f} M)."]
+    return lines, len(rows)
+
+
+TASKS = {"ingest": ingest, "markov": markov, "logistic": logistic, "score": score, "simulate": simulate}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--waypoint", required=True)
-    ap.add_argument("--tasks", default="ingest,markov,logistic,score")
+    ap.add_argument("--tasks", default="ingest,markov,logistic,score,simulate")
     ap.add_argument("--ingest-sizes", default="500000,1000000,2000000,5000000")
     ap.add_argument("--markov-sizes", default="100000,300000,1000000")
     ap.add_argument("--markov-order", type=int, default=2)
     ap.add_argument("--logistic-sizes", default="100000,300000,1000000")
     ap.add_argument("--score-sizes", default="10000,30000,100000", help="simulated customers")
+    ap.add_argument("--simulate-sizes", default="100000,300000,1000000", help="customers")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--largest-repeats", type=int, default=1, help="runs at the largest ingest and logistic size")
     ap.add_argument("--since", type=float, default=0.0,

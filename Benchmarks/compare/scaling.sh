@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Scaling rows (issue 8): ingestion, order-2 Markov attribution and the L2 logistic fit at three or more
 # sizes each beside their peers (pandas and polars, ChannelAttribution, scikit-learn), and `waypoint score`
-# end to end at three sizes (no peer), timed as the main sections time them. Writes
+# end to end and `waypoint simulate` at three sizes (no peer), timed as the main sections time them. Writes
 # Benchmarks/results/scaling.md (run.sh puts it into Benchmarks/RESULTS.md).
 #
 #   Benchmarks/compare/scaling.sh                          # full sizes (about 4-6 minutes on 2 cores)
 #   WAYPOINT=/path/to/release/waypoint Benchmarks/compare/scaling.sh     # skip the build
 #   TASKS=markov,score REPEATS=3 LARGEST_REPEATS=1 Benchmarks/compare/scaling.sh
 #   INGEST_SIZES=500000,1000000,2000000,5000000 MARKOV_SIZES=100000,300000,1000000 \
-#   LOGISTIC_SIZES=100000,300000,1000000 SCORE_SIZES=10000,30000,100000 Benchmarks/compare/scaling.sh
+#   LOGISTIC_SIZES=100000,300000,1000000 SCORE_SIZES=10000,30000,100000 \
+#   SIMULATE_SIZES=100000,300000,1000000 Benchmarks/compare/scaling.sh
 # RUN_STARTED (Unix seconds, set by run.sh): peers' figures ingest.sh wrote after it are reused.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,6 +26,7 @@ args=(--waypoint "$WAYPOINT" --since "${RUN_STARTED:-0}")
 [ -n "${MARKOV_SIZES:-}" ] && args+=(--markov-sizes "$MARKOV_SIZES")
 [ -n "${LOGISTIC_SIZES:-}" ] && args+=(--logistic-sizes "$LOGISTIC_SIZES")
 [ -n "${SCORE_SIZES:-}" ] && args+=(--score-sizes "$SCORE_SIZES")
+[ -n "${SIMULATE_SIZES:-}" ] && args+=(--simulate-sizes "$SIMULATE_SIZES")
 [ -n "${REPEATS:-}" ] && args+=(--repeats "$REPEATS")
 [ -n "${LARGEST_REPEATS:-}" ] && args+=(--largest-repeats "$LARGEST_REPEATS")
 
