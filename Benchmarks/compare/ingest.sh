@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reading a touchpoint log into memory, grouped by customer and ordered by time: Waypoint against
 # pandas and polars on the same generated file, in the same run. Writes Benchmarks/results/ingestion.md
-# and rebuilds Benchmarks/RESULTS.md.
+# (run.sh puts it into Benchmarks/RESULTS.md).
 #
 #   Benchmarks/compare/ingest.sh                 # 5,000,000 events, 3 runs each
 #   EVENTS=1000000 REPEATS=5 Benchmarks/compare/ingest.sh
@@ -26,5 +26,4 @@ peers="$here/data/peers-$events.jsonl"
 "$py" "$here/ingest_peers.py" "$csv" --repeats "$repeats" > "$peers"
 "$py" "$here/ingest_report.py" --waypoint "$bin" --csv "$csv" --repeats "$repeats" --peers "$peers" \
     > "$root/Benchmarks/results/ingestion.md"
-{ echo "# Benchmark results"; echo; for f in "$root"/Benchmarks/results/*.md; do cat "$f"; echo; done; } > "$root/Benchmarks/RESULTS.md"
 cat "$root/Benchmarks/results/ingestion.md"

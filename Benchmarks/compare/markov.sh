@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Markov attribution side by side with ChannelAttribution: parity (exact to 1e-9, inside CA's
 # seed-to-seed spread), speed and peak memory on Data.csv and 1M simulated journeys. Writes
-# Benchmarks/results/markov.md and rebuilds Benchmarks/RESULTS.md.
+# Benchmarks/results/markov.md (run.sh puts it into Benchmarks/RESULTS.md).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -22,5 +22,4 @@ py="$here/.venv/bin/python"
 tail -n 1 "$here/data/markov-parity.txt" >&2
 mkdir -p "$root/Benchmarks/results"
 "$py" "$here/markov_speed.py" --waypoint "$bin" > "$root/Benchmarks/results/markov.md"
-{ echo "# Benchmark results"; echo; for f in "$root"/Benchmarks/results/*.md; do cat "$f"; echo; done; } > "$root/Benchmarks/RESULTS.md"
 cat "$root/Benchmarks/results/markov.md"

@@ -3,7 +3,7 @@
 # churn and conversion models, 10 actions: next channels, probabilities, reasons and a ranked
 # recommendation) against scikit-learn's single-row predict_proba of ONE logistic model on the same
 # feature vectors; batch throughput on all cores from prepared states and from the raw CSV, beside the
-# read-only rate on the same file. Writes Benchmarks/results/scoring.md and rebuilds RESULTS.md.
+# read-only rate on the same file. Writes Benchmarks/results/scoring.md (run.sh puts it into RESULTS.md).
 #
 #   Benchmarks/compare/scoring.sh              # 50,000 simulated customers
 #   CUSTOMERS=200000 Benchmarks/compare/scoring.sh
@@ -55,5 +55,4 @@ print(f"Goals (issue 6): per-customer latency at least 100x faster than scikit-l
       f"is {ratio50:.0f}x ({'met' if ratio50 >= 100 else 'not met'}). End-to-end scoring from the raw CSV at no less than half "
       f"the ingestion rate ({'met' if e2e >= 0.5 else 'not met'}: {e2e:.2f} in memory, {streamed:.2f} streamed).")
 PY
-{ echo "# Benchmark results"; echo; for f in "$root"/Benchmarks/results/*.md; do cat "$f"; echo; done; } > "$root/Benchmarks/RESULTS.md"
 cat "$root/Benchmarks/results/scoring.md"
