@@ -110,24 +110,48 @@ extension ReaderArguments {
         _ path: String, extraColumns: [String: String] = [:], attributeColumns: [AttributeColumn] = []
     ) throws -> (store: EventStore, report: EventReadReport) {
         var options = try options()
-        options.attributeColumns = attributeColumns
         for (field, column) in extraColumns.sorted(by: { $0.key < $1.key }) {
             do { try options.columns.map(field, to: column) } catch { throw CLIFailure(error.message) }
         }
+        return try reading(options, attributeColumns: attributeColumns) { options, onReject, onProgress in
+            try EventReader.read(path: path, options: options, onReject: onReject, onProgress: onProgress)
+        }
+    }
+
+    /// Reads a log sorted by customer in batches of whole customers (`EventReader.readByCustomer`), with
+    /// the same progress, rejects and messages as `readLog`. `body` gets each batch in input order.
+    func readLogByCustomer(
+        _ path: String, attributeColumns: [AttributeColumn] = [], batchEvents: Int = 1 << 18, body: (EventStore) throws -> Void
+    ) throws -> EventReadReport {
+        try reading(try options(), attributeColumns: attributeColumns) { options, onReject, onProgress in
+            try EventReader.readByCustomer(
+                path: path, options: options, batchEvents: batchEvents, onReject: onReject, onProgress: onProgress, body: body)
+        }
+    }
+
+    /// Runs one read with the progress line and the reject file around it; a `JourneyError` becomes the
+    /// CLI's `file:line:column: reason`, any other error (from a batch consumer) passes through.
+    private func reading<R>(
+        _ options: EventReaderOptions, attributeColumns: [AttributeColumn],
+        _ read: (EventReaderOptions, ((RejectedRow) -> Void)?, @escaping (EventReadReport) -> Void) throws -> R
+    ) throws -> R {
+        var options = options
+        options.attributeColumns = attributeColumns
         let rejectWriter = try rejects.map { try RejectWriter(path: $0) }
         let progress = ProgressLine()
-        let result: (store: EventStore, report: EventReadReport)
+        defer { progress.clear() }
+        let result: R
         do {
-            result = try EventReader.read(
-                path: path, options: options,
-                onReject: rejectWriter.map { writer in { writer.write($0) } },
-                onProgress: { progress.update("read \(formatBytes($0.bytesRead)), \($0.rowsKept) rows") })
-        } catch {
-            progress.clear()
+            result = try read(
+                options, rejectWriter.map { writer in { writer.write($0) } },
+                { progress.update("read \(formatBytes($0.bytesRead)), \($0.rowsKept) rows") })
+        } catch let error as JourneyError {
             try rejectWriter?.close()
             throw CLIFailure(error.description)
+        } catch {
+            try rejectWriter?.close()
+            throw error
         }
-        progress.clear()
         try rejectWriter?.close()
         return result
     }
@@ -137,35 +161,4 @@ extension ReaderArguments {
 func rowsLine(_ report: EventReadReport, rejects: String?) -> String {
     "\(report.rowsRead) rows read = \(report.rowsKept) kept + \(report.rowsRejected) rejected"
         + (report.rowsRejected > 0 ? (rejects.map { " (written to \($0))" } ?? "") : "")
-}
-
-extension ReaderArguments {
-    /// Reads a log sorted by customer in batches of whole customers (`EventReader.readByCustomer`), with
-    /// the same progress, rejects and messages as `readLog`. `body` gets each batch in input order.
-    func readLogByCustomer(
-        _ path: String, attributeColumns: [AttributeColumn] = [], batchEvents: Int = 1 << 18, body: (EventStore) throws -> Void
-    ) throws -> EventReadReport {
-        var options = try options()
-        options.attributeColumns = attributeColumns
-        let rejectWriter = try rejects.map { try RejectWriter(path: $0) }
-        let progress = ProgressLine()
-        do {
-            let report = try EventReader.readByCustomer(
-                path: path, options: options, batchEvents: batchEvents,
-                onReject: rejectWriter.map { writer in { writer.write($0) } },
-                onProgress: { progress.update("read \(formatBytes($0.bytesRead)), \($0.rowsKept) rows") },
-                body: body)
-            progress.clear()
-            try rejectWriter?.close()
-            return report
-        } catch let error as JourneyError {
-            progress.clear()
-            try rejectWriter?.close()
-            throw CLIFailure(error.description)
-        } catch {
-            progress.clear()
-            try rejectWriter?.close()
-            throw error
-        }
-    }
 }

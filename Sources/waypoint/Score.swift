@@ -144,8 +144,13 @@ struct Score: ParsableCommand {
             }.map { $0.element }
         }
         let output = try ScoreOutput(self, scorer: scorer)
-        try output.write(scores)
-        try output.finish(total: scores.count)
+        do {
+            try output.write(scores)
+            try output.finish(total: scores.count)
+        } catch {
+            output.abandon()
+            throw error
+        }
         printSummary(report, readReport: readReport, time: time)
     }
 
@@ -210,16 +215,20 @@ struct Score: ParsableCommand {
     }
 
     static func explored(_ c: ExploredChoice?) -> [String] {
-        [c?.action.actionID ?? "", c.map { String(format: "%.6g", $0.propensity) } ?? ""]
+        [c?.action.actionID ?? "", c.map { sixDigits($0.propensity) } ?? ""]
     }
 
     static func csvLine(_ row: [String]) -> String {
         row.map(RejectWriter.quote).joined(separator: ",") + "\n"
     }
 
-    static func ndjsonLine(_ row: [String], columns: [String]) -> String {
+    static func ndjsonEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    static func ndjsonLine(_ row: [String], columns: [String], encoder: JSONEncoder) -> String {
         var object: [String: String] = [:]
         for (k, v) in zip(columns, row) where !v.isEmpty { object[k] = v }
         return String(decoding: (try? encoder.encode(object)) ?? Data(), as: UTF8.self) + "\n"
@@ -287,6 +296,7 @@ final class ScoreOutput {
         let (format, columns, policy, seed) = (self.format, self.columns, self.policy, self.seed)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var text = ""
+            let encoder = Score.ndjsonEncoder()
             do {
                 for s in scores[(scores.count * w / workers)..<(scores.count * (w + 1) / workers)] {
                     var row = Score.fields(s)
@@ -299,7 +309,7 @@ final class ScoreOutput {
                         }
                         row += Score.explored(choice)
                     }
-                    text += format == .csv ? Score.csvLine(row) : Score.ndjsonLine(row, columns: columns)
+                    text += format == .csv ? Score.csvLine(row) : Score.ndjsonLine(row, columns: columns, encoder: encoder)
                 }
                 parts.set(w, text)
             } catch {
