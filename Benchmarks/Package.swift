@@ -95,5 +95,15 @@ let package = Package(
             ],
             path: "ScoringLatency"
         ),
+        .executableTarget(
+            name: "ScoringProfile",
+            dependencies: [
+                "BenchmarkFixtures",
+                .product(name: "Features", package: "Waypoint"),
+                .product(name: "Journeys", package: "Waypoint"),
+                .product(name: "WaypointScoring", package: "Waypoint"),
+            ],
+            path: "ScoringProfile"
+        ),
     ]
 )

@@ -22,6 +22,8 @@ public struct Arbitrator: Sendable {
     let arms: [Int]
     /// How many feature values rules read (before the outputs).
     let ruleFeatureCount: Int
+    /// Per catalog action: ``RankedAction/appliedRules`` (its rule's source, or nothing), made once.
+    let appliedRules: [[String]]
 
     /// Binds a catalog to a model.
     ///
@@ -61,6 +63,7 @@ public struct Arbitrator: Sendable {
         self.ruleFeatureCount = ruleFeatureNames?.count ?? model.featureNames.count
         self.rules = rules
         self.arms = arms
+        self.appliedRules = rules.map { $0.map { [$0.source] } ?? [] }
     }
 
     /// Ranks the actions for one customer.
@@ -94,45 +97,56 @@ public struct Arbitrator: Sendable {
         precondition(
             (ruleFeatures ?? features).count == ruleFeatureCount,
             "got \((ruleFeatures ?? features).count) rule features, expected \(ruleFeatureCount)")
-        let values = (ruleFeatures ?? features) + outputs
+        let ruleValues = ruleFeatures ?? features
         let probabilities = model.probabilities(features)
         let base = probabilities[0]
-        var candidates: [(rank: RankedAction, group: Int, order: Int)] = []
+        // Candidates as catalog positions with their sort keys; `none` is position `actions.count`.
+        var candidates: [(group: Int, gain: Double, value: Double, order: Int)] = []
+        candidates.reserveCapacity(catalog.actions.count + 1)
         var blocked: [BlockedAction] = []
-        for (k, action) in catalog.actions.enumerated() {
-            if let rule = rules[k], !rule.evaluate(values) {
-                blocked.append(BlockedAction(actionID: action.id, reason: .ineligible(rule: rule.source)))
-                continue
+        // Through buffer pointers: no copy (and retain) of each action and rule.
+        catalog.actions.withUnsafeBufferPointer { actions in
+            rules.withUnsafeBufferPointer { rules in
+                for k in actions.indices {
+                    if rules[k] != nil && !rules[k]!.evaluate(ruleValues, then: outputs) {
+                        blocked.append(BlockedAction(actionID: actions[k].id, reason: .ineligible(rule: rules[k]!.source)))
+                        continue
+                    }
+                    if case .blocked(let reason) = catalog.contactPolicy.allows(
+                        actions[k], history: history, now: now, suppressedChannels: suppressedChannels)
+                    {
+                        blocked.append(BlockedAction(actionID: actions[k].id, reason: .contact(reason)))
+                        continue
+                    }
+                    let gain = (probabilities[arms[k]] - base) * actions[k].value - actions[k].cost
+                    candidates.append((gain > 0 ? 0 : 2, gain, actions[k].value, k))
+                }
             }
-            if case .blocked(let reason) = catalog.contactPolicy.allows(
-                action, history: history, now: now, suppressedChannels: suppressedChannels)
-            {
-                blocked.append(BlockedAction(actionID: action.id, reason: .contact(reason)))
-                continue
-            }
-            let p = probabilities[arms[k]]
-            let uplift = p - base
-            let value = uplift * action.value - action.cost
-            let ranked = RankedAction(
-                actionID: action.id, channel: action.channel, probabilityWithAction: p, probabilityWithoutAction: base,
-                uplift: uplift, expectedIncrementalValue: value, cost: action.cost, value: action.value,
-                appliedRules: rules[k].map { [$0.source] } ?? [],
-                reasons: model.reasons(arm: arms[k], row: features, limit: reasonLimit))
-            candidates.append((ranked, value > 0 ? 0 : 2, k))
         }
-        let none = RankedAction(
-            actionID: ActionCatalog.noActionID, channel: nil, probabilityWithAction: base, probabilityWithoutAction: base,
-            uplift: 0, expectedIncrementalValue: 0, cost: 0, value: 0, appliedRules: [], reasons: [])
-        candidates.append((none, 1, catalog.actions.count))
+        candidates.append((1, 0, 0, catalog.actions.count))
         candidates.sort { a, b in
             if a.group != b.group { return a.group < b.group }
-            let (x, y) = (a.rank.expectedIncrementalValue, b.rank.expectedIncrementalValue)
+            let (x, y) = (a.gain, b.gain)
             if x != y && !x.isNaN && !y.isNaN { return x > y }
             if x.isNaN != y.isNaN { return y.isNaN }
-            if a.rank.value != b.rank.value { return a.rank.value > b.rank.value }
+            if a.value != b.value { return a.value > b.value }
             return a.order < b.order
         }
-        return Recommendation(ranked: candidates.map(\.rank), blocked: blocked)
+        let ranked = candidates.map { candidate -> RankedAction in
+            let k = candidate.order
+            guard k < catalog.actions.count else {
+                return RankedAction(
+                    actionID: ActionCatalog.noActionID, channel: nil, probabilityWithAction: base, probabilityWithoutAction: base,
+                    uplift: 0, expectedIncrementalValue: 0, cost: 0, value: 0, appliedRules: [], reasons: [])
+            }
+            let action = catalog.actions[k]
+            let p = probabilities[arms[k]]
+            return RankedAction(
+                actionID: action.id, channel: action.channel, probabilityWithAction: p, probabilityWithoutAction: base,
+                uplift: p - base, expectedIncrementalValue: candidate.gain, cost: action.cost, value: action.value,
+                appliedRules: appliedRules[k], reasons: model.reasons(arm: arms[k], row: features, limit: reasonLimit))
+        }
+        return Recommendation(ranked: ranked, blocked: blocked)
     }
 }
 

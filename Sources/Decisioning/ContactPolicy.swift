@@ -105,7 +105,7 @@ public struct ContactPolicy: Sendable, Codable, Hashable {
     public func allows(
         _ action: CatalogAction, history: [ContactRecord], now: Int64, suppressedChannels: Set<String> = []
     ) -> ContactDecision {
-        if suppressedChannels.contains(action.channel) { return .blocked(.suppressed(channel: action.channel)) }
+        if !suppressedChannels.isEmpty && suppressedChannels.contains(action.channel) { return .blocked(.suppressed(channel: action.channel)) }
         if let limit = action.limit {
             let count = Self.count(history, now: now, days: limit.windowDays) { $0.actionID == action.id }
             if count >= limit.maxContacts {

@@ -144,10 +144,21 @@ public struct CompiledRule: Sendable {
         precondition(
             values.count >= valueCount,
             "the rule '\(source)' was compiled for \(valueCount) values but got \(values.count)")
-        return values.withUnsafeBufferPointer { evaluate(unchecked: $0) }
+        return values.withUnsafeBufferPointer { evaluate(unchecked: $0, then: UnsafeBufferPointer(start: nil, count: 0)) }
     }
 
-    private func evaluate(unchecked values: UnsafeBufferPointer<Double>) -> Bool {
+    /// Evaluates the rule on `values + more` without joining them: position `i ≥ values.count` reads
+    /// `more[i − values.count]`.
+    ///
+    /// - Precondition: `values.count + more.count ≥ valueCount`.
+    package func evaluate(_ values: [Double], then more: [Double]) -> Bool {
+        precondition(
+            values.count + more.count >= valueCount,
+            "the rule '\(source)' was compiled for \(valueCount) values but got \(values.count + more.count)")
+        return values.withUnsafeBufferPointer { first in more.withUnsafeBufferPointer { evaluate(unchecked: first, then: $0) } }
+    }
+
+    private func evaluate(unchecked values: UnsafeBufferPointer<Double>, then more: UnsafeBufferPointer<Double>) -> Bool {
         instructions.withUnsafeBufferPointer { program in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: program.count) { registers in
                 for k in 0..<program.count {
@@ -160,7 +171,9 @@ public struct CompiledRule: Sendable {
                     let result: Double
                     switch instruction.operation {
                     case .constant: result = instruction.value
-                    case .load: result = values[Int(instruction.left)]
+                    case .load:
+                        let i = Int(instruction.left)
+                        result = i < values.count ? values[i] : more[i - values.count]
                     case .negate: result = -a
                     case .not: result = a != 0 ? 0 : 1
                     case .add: result = a + b

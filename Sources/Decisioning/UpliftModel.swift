@@ -145,30 +145,25 @@ public struct UpliftModel: Sendable, Codable, Equatable {
     /// The largest contributions to the log-odds uplift of arm `arm` (1-based: action `arm − 1`) at `row`:
     /// `(βₐⱼ − β₀ⱼ)·xⱼ` per feature, and `(intercept)` for the intercept difference, the `limit` largest by
     /// magnitude, largest first (ties by feature order). Their sum over every feature and the intercept is
-    /// the log-odds uplift `logit P(y | a) − logit P(y | none)`.
+    /// the log-odds uplift `logit P(y | a) − logit P(y | none)`. Contributions of zero are left out: an arm
+    /// that falls back to the pooled model has no reasons.
     ///
     /// - Precondition: `1 ≤ arm < arms.count` and `row.count == featureNames.count`.
     public func reasons(arm: Int, row: [Double], limit: Int = 3) -> [UpliftReason] {
         precondition(arm >= 1 && arm < arms.count, "arm \(arm) is not an action arm (1..<\(arms.count))")
         precondition(row.count == featureNames.count, "the row has \(row.count) features, the model \(featureNames.count)")
         let a = arms[arm].model, base = arms[0].model
-        let limit = max(0, limit)
-        guard limit > 0 else { return [] }
-        // Top `limit` by |contribution| (ties: the intercept, then feature order), kept sorted in a small
-        // buffer: no array of every feature's reason, no names copied but the winners'.
-        var top: [(position: Int, contribution: Double)] = []
-        top.reserveCapacity(limit + 1)
-        func consider(_ position: Int, _ contribution: Double) {
-            let size = abs(contribution)
-            if top.count == limit, let last = top.last, !(size > abs(last.contribution)) { return }
-            var k = top.count
-            while k > 0 && size > abs(top[k - 1].contribution) { k -= 1 }
-            top.insert((position, contribution), at: k)
-            if top.count > limit { top.removeLast() }
+        // Position 0 is the intercept (first among ties), position j + 1 feature j.
+        let top = a.coefficients.withUnsafeBufferPointer { alpha in
+            base.coefficients.withUnsafeBufferPointer { beta in
+                row.withUnsafeBufferPointer { x in
+                    largestMagnitudes(among: x.count + 1, limit: limit) {
+                        $0 == 0 ? a.intercept - base.intercept : (alpha[$0 - 1] - beta[$0 - 1]) * x[$0 - 1]
+                    }
+                }
+            }
         }
-        consider(0, a.intercept - base.intercept)
-        for j in 0..<row.count { consider(j + 1, (a.coefficients[j] - base.coefficients[j]) * row[j]) }
-        return top.map { UpliftReason(feature: $0.position == 0 ? "(intercept)" : featureNames[$0.position - 1], contribution: $0.contribution) }
+        return top.map { UpliftReason(feature: $0.position == 0 ? "(intercept)" : featureNames[$0.position - 1], contribution: $0.value) }
     }
 }
 

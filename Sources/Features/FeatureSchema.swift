@@ -275,10 +275,19 @@ public struct FeatureSchema: Sendable, Codable, Equatable {
         _ history: CustomerHistory, attributes: AttributeValues = AttributeValues(), external: [Double] = [],
         at cutoff: Int64
     ) throws(FeatureError) -> [Double] {
-        try checkShapes(attributes, external: external)
-        var out = [Double](repeating: 0, count: featureCount)
-        writeRaw(history, numeric: attributes.numeric, levels: levelCodes(attributes.categorical), external: external, at: cutoff, into: &out)
+        var out: [Double] = []
+        try rawFeatures(history, attributes: attributes, external: external, at: cutoff, into: &out)
         return out
+    }
+
+    /// `rawFeatures(_:attributes:external:at:)` written into `out`, resized to `featureCount` if needed
+    /// (no allocation once sized): for a scorer that reuses one buffer from customer to customer.
+    package func rawFeatures(
+        _ history: CustomerHistory, attributes: AttributeValues, external: [Double], at cutoff: Int64, into out: inout [Double]
+    ) throws(FeatureError) {
+        try checkShapes(attributes, external: external)
+        if out.count != featureCount { out = [Double](repeating: 0, count: featureCount) }
+        writeRaw(history, numeric: attributes.numeric, levels: levelCodes(attributes.categorical), external: external, at: cutoff, into: &out)
     }
 
     /// Writes the model-ready (standardized, when the configuration says so) feature vector of `history`

@@ -1,6 +1,6 @@
 /// A chain state: up to six symbols, oldest first. Symbol `0` is the start padding of `history`
 /// semantics; channel `c` is symbol `c + 1`.
-struct ChainState: Hashable, Sendable {
+package struct ChainState: Hashable, Sendable {
     /// Symbols 0...3 in 16-bit lanes, oldest in the lowest lane.
     private(set) var low: UInt64 = 0
     /// Symbols 4...5 in the two lowest lanes; the length in bits 48...55.
@@ -9,7 +9,7 @@ struct ChainState: Hashable, Sendable {
     var count: Int { Int(high >> 48) }
 
     /// One pre-mixed word for the hasher instead of two (states are hashed for every step counted).
-    func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(low ^ (high &* 0x9E37_79B9_7F4A_7C15))
     }
 

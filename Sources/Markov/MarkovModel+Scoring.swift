@@ -35,8 +35,7 @@ public struct MarkovConversionTable: Sendable {
     ///
     /// - Complexity: O(order) hashing; no solve.
     public func probability(after path: some Collection<String>) -> Lookup {
-        guard let state = state(after: path) else { return Lookup(probability: probabilities[0], known: path.isEmpty) }
-        return Lookup(probability: probabilities[state], known: true)
+        position(after: path.map { channelIDs[$0].map(Int.init) ?? -1 }).lookup
     }
 
     /// One candidate next touch and what it would do to the journey's conversion probability.
@@ -53,31 +52,63 @@ public struct MarkovConversionTable: Sendable {
     /// the gain over now, best gain first (ties in channel order). Empty when the journey's own state is
     /// unknown, because there is then no "now" to compare with.
     public func channelAdvice(after path: [String]) -> [Advice] {
-        let now = probability(after: path)
-        guard now.known else { return [] }
         var advice: [Advice] = []
-        var extended = path
-        extended.append("")
-        for name in chain.channelNames {
-            extended[extended.count - 1] = name
-            if let state = state(after: extended) {
-                advice.append(Advice(channel: name, probability: probabilities[state], gain: probabilities[state] - now.probability))
-            }
-        }
+        forEachAdvice(from: position(after: path.map { channelIDs[$0].map(Int.init) ?? -1 })) { advice.append($0) }
         // Stable sort: equal gains keep the chain's channel order.
         return advice.enumerated().sorted { $0.element.gain != $1.element.gain ? $0.element.gain > $1.element.gain : $0.offset < $1.offset }
             .map(\.element)
     }
 
-    private func state(after path: some Collection<String>) -> Int? {
-        if path.isEmpty { return 0 }
+    /// Where a journey stands in the chain: its lookup and, when known, its state (for the advice).
+    package struct Position: Sendable {
+        /// P(conversion) from the journey's state and whether the state is known.
+        package var lookup: Lookup
+        let state: ChainState?
+    }
+
+    /// The chain's channel id of each name (-1 for a channel the chain does not know), so a caller
+    /// that numbers channels its own way can map its numbers once and look journeys up without names.
+    package func channelIDs(of names: [String]) -> [Int] {
+        names.map { channelIDs[$0].map(Int.init) ?? -1 }
+    }
+
+    /// The position after `path`, given as chain channel ids (`channelIDs(of:)`; negative: unknown).
+    package func position(after path: [Int]) -> Position {
+        if path.isEmpty {
+            // The start state (number 0), whatever the semantics' padding.
+            return Position(lookup: Lookup(probability: probabilities[0], known: true), state: chain.finalChainState(of: [] as [UInt16]))
+        }
         var ids: [UInt16] = []
         ids.reserveCapacity(path.count)
-        for name in path {
-            guard let id = channelIDs[name] else { return nil }
-            ids.append(id)
+        for id in path {
+            guard id >= 0 else { return Position(lookup: Lookup(probability: probabilities[0], known: false), state: nil) }
+            ids.append(UInt16(id))
         }
-        return chain.finalState(of: ids)
+        let state = chain.finalChainState(of: ids)
+        guard let index = chain.index(of: state) else { return Position(lookup: Lookup(probability: probabilities[0], known: false), state: nil) }
+        return Position(lookup: Lookup(probability: probabilities[index], known: true), state: state)
+    }
+
+    /// The first entry of `channelAdvice(after:)` for the journey at `position`: the largest gain, the
+    /// earliest channel among equal ones; nil when the position is unknown or no next state was seen.
+    package func bestAdvice(from position: Position) -> Advice? {
+        var best: Advice?
+        forEachAdvice(from: position) { if best == nil || $0.gain > best!.gain { best = $0 } }
+        return best
+    }
+
+    /// Calls `body` with the advice for each channel whose next state was seen, in channel order.
+    /// The state after touching channel `c` is the position's state with `c` appended (the oldest
+    /// symbol dropping out at `order`), under either state semantics.
+    private func forEachAdvice(from position: Position, _ body: (Advice) -> Void) {
+        guard let state = position.state else { return }
+        let now = position.lookup.probability
+        let order = chain.configuration.order
+        for (c, name) in chain.channelNames.enumerated() {
+            if let next = chain.index(of: state.appending(UInt16(c + 1), order: order)) {
+                body(Advice(channel: name, probability: probabilities[next], gain: probabilities[next] - now))
+            }
+        }
     }
 }
 

@@ -355,7 +355,37 @@ extension NextChannelModel {
     ///
     /// - Returns: nil when the model has seen no gap (no journey with two touches).
     public func gapQuantiles(after history: [String]) -> TouchGapQuantiles? {
-        let context = context(of: history.map { channelIndex[$0] ?? -1 })
+        gapQuantiles(after: context(of: history.map { channelIndex[$0] ?? -1 }))
+    }
+
+    /// The model's number of each channel name (-1 for one outside the vocabulary), so a caller that
+    /// numbers channels its own way maps its numbers once and asks without names.
+    package func channelIndices(of names: [String]) -> [Int] {
+        names.map { channelIndex[$0] ?? -1 }
+    }
+
+    /// `probabilities(after:)` cut to its first `limit` entries, and `endProbability(after:)`, for the
+    /// context of a history (`context(of:)`) in one pass; `p` is scratch space.
+    package func forecast(
+        after context: ChainState, limit: Int, scratch p: inout [Double]
+    ) -> (next: [(channel: String, probability: Double)], end: Double) {
+        distribution(after: context, into: &p)
+        let going = 1 - p[0]
+        // The `limit` most likely, kept sorted (ties: vocabulary order), as the full sort would give.
+        var top: [Int] = []
+        top.reserveCapacity(min(limit, channelNames.count) + 1)
+        for c in channelNames.indices where limit > 0 {
+            guard top.count < limit || p[c + 1] > p[top[top.count - 1] + 1] else { continue }
+            var k = top.count
+            while k > 0 && p[c + 1] > p[top[k - 1] + 1] { k -= 1 }
+            top.insert(c, at: k)
+            if top.count > limit { top.removeLast() }
+        }
+        return (top.map { (channelNames[$0], p[$0 + 1] / going) }, p[0])
+    }
+
+    /// `gapQuantiles(after:)` for the context of a history (`context(of:)`).
+    package func gapQuantiles(after context: ChainState) -> TouchGapQuantiles? {
         for j in stride(from: context.count, through: 0, by: -1) {
             guard let h = historyIndex[context.keepingLast(j)].map(Int.init) else { continue }
             let total = gapTotals[h]
@@ -368,7 +398,7 @@ extension NextChannelModel {
 
     /// The longest usable history: the last `order` symbols of `S` followed by `channels` (model
     /// numbering; a negative id is unknown), cut after the last unknown channel (no `S` then).
-    func context(of channels: some BidirectionalCollection<Int>) -> ChainState {
+    package func context(of channels: [Int]) -> ChainState {
         var reversed: [UInt16] = []
         var reachedStart = true
         for c in channels.reversed() {

@@ -125,10 +125,18 @@ public struct TransitionCounts: Sendable {
 
     /// The state a path of this table's channel ids ends in, or nil when it was never observed.
     func finalState(of path: some Collection<UInt16>) -> Int? {
-        var last: ChainState?
-        configuration.semantics.forEachState(of: path, order: configuration.order) { last = $0 }
-        return last.flatMap { stateIndex[$0] }
+        stateIndex[finalChainState(of: path)]
     }
+
+    /// The last state of `path`, whether observed or not.
+    func finalChainState(of path: some Collection<UInt16>) -> ChainState {
+        var last = ChainState()
+        configuration.semantics.forEachState(of: path, order: configuration.order) { last = $0 }
+        return last
+    }
+
+    /// The number of `state`, or nil when it was never observed.
+    func index(of state: ChainState) -> Int? { stateIndex[state] }
 
     /// Adds every path of an aggregated-path table, counting `threads` shards of rows in parallel
     /// and merging them (counts are additive).

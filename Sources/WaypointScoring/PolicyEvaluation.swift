@@ -61,8 +61,7 @@ extension Scorer {
         var rewardModel: [[Double]] = []
         var censored = 0
         var unknown = 0
-        var vector: [Double] = []
-        var raw: [Double] = []
+        var scratch = Scratch()
         let names = (Array(store.channelNames), Array(store.eventTypeNames), Array(store.actionNames))
         for c in 0..<store.customerCount {
             let events = store.events(of: c)
@@ -77,12 +76,12 @@ extension Scorer {
                     if t + horizon > range.upperBound {
                         censored += 1
                     } else if let arm = armOf[actionName ?? ActionCatalog.noActionID] {
-                        let score = score(state, at: t, topChannels: 0, vector: &vector, raw: &raw)
+                        let score = score(state, at: t, topChannels: 0, scratch: &scratch)
                         logged.append(arm)
                         chosenPropensity.append(Double(propensities[e]))
                         rewards.append(store.converts(events, from: e, before: t + horizon, mask: converts) ? 1 : 0)
                         target.append(armOf[score.recommendation!.best.actionID]!)
-                        rewardModel.append(uplift.probabilities(upliftColumns.map { vector[$0] }))
+                        rewardModel.append(uplift.probabilities(upliftColumns.map { scratch.vector[$0] }))
                     } else {
                         unknown += 1
                     }

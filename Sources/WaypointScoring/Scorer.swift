@@ -33,7 +33,7 @@ public struct TouchEvent: Sendable, Hashable {
 /// Memory is bounded by the events inside the longest feature window, whatever the customer's history.
 public struct CustomerState: Sendable, Equatable {
     /// The customer's id.
-    public let customerID: String
+    public internal(set) var customerID: String
     var history: CustomerHistory
     var attributes: AttributeValues
     /// Events recorded so far.
@@ -50,6 +50,18 @@ public struct CustomerState: Sendable, Equatable {
     public internal(set) var contacts: [ContactRecord] = []
     /// Channels the customer unsubscribed from: never offered an action.
     public internal(set) var suppressedChannels: Set<String> = []
+
+    /// Makes this the state of a new customer with no events, keeping storage: a batch reuses one
+    /// state from customer to customer instead of allocating a history for each.
+    mutating func reset(customerID: String) {
+        self.customerID = customerID
+        history.removeAll()
+        unknownChannels = 0
+        unknownEventTypes = 0
+        unknownActions = 0
+        contacts.removeAll(keepingCapacity: true)
+        suppressedChannels.removeAll(keepingCapacity: true)
+    }
 }
 
 /// Why a scorer refused an input.
@@ -130,6 +142,10 @@ public struct Scorer: Sendable {
     /// The schema columns the uplift models read, in their order.
     let upliftColumns: [Int]
     let tracker: ContactTracker
+    /// Per schema channel ("other" last): its id in the conversion chain and in the next-channel model
+    /// (-1: not known there), so a journey is looked up without hashing names.
+    let chainChannels: [Int]
+    let nextChannels: [Int]
 
     /// The model outputs eligibility rules may read besides the features, in this order.
     public static let outputNames = ["churn_probability", "conversion_probability", "journey_conversion_probability"]
@@ -172,6 +188,9 @@ public struct Scorer: Sendable {
             upliftColumns = []
         }
         tracker = ContactTracker(catalog: models.catalog, unsubscribeEvent: models.configuration.nba?.unsubscribeEvent)
+        // "other" (the last index) is no channel of either model.
+        chainChannels = table.channelIDs(of: schema.channels) + [-1]
+        nextChannels = models.markov.nextChannel.channelIndices(of: schema.channels) + [-1]
     }
 
     /// The declared customer attributes, numeric then categorical, as `newCustomer` takes them.
@@ -216,72 +235,83 @@ public struct Scorer: Sendable {
     ///
     /// - Parameter topChannels: how many next channels to return.
     public func score(_ state: CustomerState, at time: Int64, topChannels: Int = 3) -> CustomerScore {
-        var vector: [Double] = []
-        var raw: [Double] = []
-        return score(state, at: time, topChannels: topChannels, vector: &vector, raw: &raw)
+        var scratch = Scratch()
+        return score(state, at: time, topChannels: topChannels, scratch: &scratch)
     }
 
     /// The model-ready (standardized) feature vector the churn and conversion models read for `state` at
     /// `time`, in the order of the schema's `featureNames`: to inspect, or to hand to another tool.
     public func modelFeatures(_ state: CustomerState, at time: Int64) -> [Double] {
-        let journey = table.probability(after: state.history.currentJourneyChannelNames(at: time)).probability
+        let journey = table.position(after: state.history.currentJourneyChannels(at: time).map { chainChannels[$0] }).lookup.probability
         var vector: [Double] = []
         // Shapes come from the schema itself: this cannot fail.
         try! schema.vector(state.history, attributes: state.attributes, external: [journey], at: time, into: &vector)
         return vector
     }
 
-    func score(_ state: CustomerState, at time: Int64, topChannels: Int, vector: inout [Double], raw: inout [Double]) -> CustomerScore {
-        let history = state.history
-        let attributes = state.attributes
-        let customerID = state.customerID
-        let path = history.currentJourneyChannelNames(at: time)
-        let next = models.markov.nextChannel
-        let journey = table.probability(after: path)
-        let advice = table.channelAdvice(after: path).first
-        // Shapes come from the schema itself: this cannot fail.
-        raw = try! schema.rawFeatures(history, attributes: attributes, external: [journey.probability], at: time)
-        schema.modelReady(raw, into: &vector)
-        var churnReasons: [Reason] = []
-        var conversionReasons: [Reason] = []
-        func reasons(_ model: LogisticModel) -> [Reason] {
-            // The three largest |contributions| (ties: feature order), in a small sorted buffer.
-            var top: [(Int, Double)] = []
-            top.reserveCapacity(4)
-            for j in vector.indices {
-                let c = model.coefficients[j] * vector[j]
-                let size = abs(c)
-                guard size > 0, top.count < 3 || size > abs(top[top.count - 1].1) else { continue }
-                var k = top.count
-                while k > 0 && size > abs(top[k - 1].1) { k -= 1 }
-                top.insert((j, c), at: k)
-                if top.count > 3 { top.removeLast() }
-            }
-            return top.map { Reason(feature: schema.featureNames[$0.0], value: raw[$0.0], contribution: $0.1) }
+    /// Buffers one thread reuses from customer to customer.
+    struct Scratch {
+        var vector: [Double] = []
+        var raw: [Double] = []
+        var distribution: [Double] = []
+        var chainPath: [Int] = []
+        var nextPath: [Int] = []
+    }
+
+    func score(_ state: CustomerState, at time: Int64, topChannels: Int, scratch: inout Scratch) -> CustomerScore {
+        // The open journey in schema numbering, looked up in both models by number, not by name.
+        let channels = state.history.currentJourneyChannels(at: time)
+        scratch.chainPath.removeAll(keepingCapacity: true)
+        scratch.nextPath.removeAll(keepingCapacity: true)
+        for c in channels {
+            scratch.chainPath.append(chainChannels[c])
+            scratch.nextPath.append(nextChannels[c])
         }
+        let next = models.markov.nextChannel
+        let position = table.position(after: scratch.chainPath)
+        let journey = position.lookup
+        let context = next.context(of: scratch.nextPath)
+        let forecast = next.forecast(after: context, limit: max(0, topChannels), scratch: &scratch.distribution)
+        // Shapes come from the schema itself: this cannot fail.
+        try! schema.rawFeatures(state.history, attributes: state.attributes, external: [journey.probability], at: time, into: &scratch.raw)
+        schema.modelReady(scratch.raw, into: &scratch.vector)
         var churnProbability: Double?
         var conversionProbability: Double?
+        var churnReasons: [Reason] = []
+        var conversionReasons: [Reason] = []
         if let churn = models.churn {
-            churnProbability = churn.probability(vector)
-            churnReasons = reasons(churn)
+            churnProbability = churn.probability(scratch.vector)
+            churnReasons = reasons(churn, scratch.vector, scratch.raw)
         }
         if let conversion = models.conversion {
-            conversionProbability = conversion.probability(vector)
-            conversionReasons = reasons(conversion)
+            conversionProbability = conversion.probability(scratch.vector)
+            conversionReasons = reasons(conversion, scratch.vector, scratch.raw)
         }
-        let recommendation = arbitrator.map {
-            $0.recommend(
-                features: upliftColumns.map { vector[$0] }, outputs: [churnProbability ?? .nan, conversionProbability ?? .nan, journey.probability],
+        var recommendation: Recommendation?
+        if let arbitrator {
+            recommendation = arbitrator.recommend(
+                features: upliftColumns.map { scratch.vector[$0] },
+                outputs: [churnProbability ?? .nan, conversionProbability ?? .nan, journey.probability],
                 history: state.contacts, suppressedChannels: state.suppressedChannels, now: floorDiv(time, 1_000_000),
-                ruleFeatures: raw)
+                ruleFeatures: scratch.raw)
         }
-        let ranked = next.probabilities(after: path).prefix(max(0, topChannels)).map { ChannelProbability(channel: $0.channel, probability: $0.probability) }
         return CustomerScore(
-            customerID: customerID, time: time, nextChannels: Array(ranked), journeyEndProbability: next.endProbability(after: path),
-            nextTouchMedian: path.isEmpty ? nil : next.gapQuantiles(after: path)?.p50, journeyConversionProbability: journey.probability,
-            journeyStateKnown: journey.known, bestNextChannel: advice, churnProbability: churnProbability,
+            customerID: state.customerID, time: time,
+            nextChannels: forecast.next.map { ChannelProbability(channel: $0.channel, probability: $0.probability) },
+            journeyEndProbability: forecast.end, nextTouchMedian: channels.isEmpty ? nil : next.gapQuantiles(after: context)?.p50,
+            journeyConversionProbability: journey.probability, journeyStateKnown: journey.known,
+            bestNextChannel: table.bestAdvice(from: position), churnProbability: churnProbability,
             conversionProbability: conversionProbability, churnReasons: churnReasons, conversionReasons: conversionReasons,
             recommendation: recommendation)
+    }
+
+    /// The three largest contributions `coefficient × model-ready value` to `model`'s log-odds by
+    /// magnitude, largest first (ties: feature order; zeros never).
+    private func reasons(_ model: LogisticModel, _ vector: [Double], _ raw: [Double]) -> [Reason] {
+        let top = model.coefficients.withUnsafeBufferPointer { beta in
+            vector.withUnsafeBufferPointer { x in largestMagnitudes(among: x.count, limit: 3) { beta[$0] * x[$0] } }
+        }
+        return top.map { Reason(feature: schema.featureNames[$0.position], value: raw[$0.position], contribution: $0.value) }
     }
 }
 
@@ -331,17 +361,12 @@ extension Scorer {
         let channelNames = Array(store.channelNames)
         let eventTypeNames = Array(store.eventTypeNames)
         let actionNames = Array(store.actionNames)
-        let values: [AttributeValues]
-        if let attributes {
-            values = try (0..<store.customerCount).map { try attributes.values(of: $0, for: schema.configuration) }
-        } else {
-            let c = schema.configuration
-            values = Array(
-                repeating: AttributeValues(
-                    numeric: Array(repeating: .nan, count: c.numericAttributes.count),
-                    categorical: Array(repeating: nil, count: c.categoricalAttributes.count)),
-                count: store.customerCount)
-        }
+        // Looked up once; throws when `attributes` lacks a declared attribute.
+        let attributeColumns = try attributes?.columns(for: schema.configuration)
+        let c = schema.configuration
+        let missing = AttributeValues(
+            numeric: Array(repeating: .nan, count: c.numericAttributes.count),
+            categorical: Array(repeating: nil, count: c.categoricalAttributes.count))
         let customers = store.customerCount
         let workers = max(1, min(threads, customers / 256 + 1))
         let chunk = (customers + workers - 1) / max(1, workers)
@@ -350,11 +375,13 @@ extension Scorer {
         @Sendable func scoreCustomers(_ range: Range<Int>) throws -> ([CustomerScore], BatchScoringReport) {
             var out: [CustomerScore] = []
             var report = BatchScoringReport()
-            var vector: [Double] = []
-            var raw: [Double] = []
+            var scratch = Scratch()
+            // One state, reset for each customer: its buffers outlive the customers.
+            var state = CustomerState(customerID: "", history: CustomerHistory(schema: schema), attributes: missing)
             for c in range {
                 report.customers += 1
-                var state = CustomerState(customerID: store.customerIDs[c], history: CustomerHistory(schema: schema), attributes: values[c])
+                state.reset(customerID: store.customerIDs[c])
+                if let attributes, let attributeColumns { attributes.write(c, columns: attributeColumns, into: &state.attributes) }
                 for e in store.events(of: c) {
                     let t = store.timestamps[e]
                     guard t < time else {
@@ -376,7 +403,7 @@ extension Scorer {
                     report.withoutHistory += 1
                     continue
                 }
-                out.append(score(state, at: time, topChannels: topChannels, vector: &vector, raw: &raw))
+                out.append(score(state, at: time, topChannels: topChannels, scratch: &scratch))
                 report.scored += 1
             }
             return (out, report)

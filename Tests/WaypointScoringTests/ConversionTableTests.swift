@@ -50,6 +50,54 @@ import Testing
         #expect(table.channelAdvice(after: ["carrier_pigeon"]).isEmpty)
     }
 
+    /// Advice appends the next channel to the journey's state; the reference looks up the whole
+    /// extended path instead, for every path up to 4 touches over the channels and an unknown one, under
+    /// both state semantics and orders 1 to 3.
+    @Test(arguments: [StateSemantics.history, .channelAttribution], [1, 2, 3])
+    func adviceEqualsLookingUpEveryExtendedPath(semantics: StateSemantics, order: Int) throws {
+        let t0: Int64 = 1_700_000_000
+        var csv = "customer_id,timestamp,channel,event\n"
+        let channels = ["email", "web", "app"]
+        var rng = SplitMix64(seed: UInt64(order))
+        for c in 0..<300 {
+            let touches = 1 + Int(rng.next() % 5)
+            for k in 0..<touches {
+                let last = k == touches - 1
+                let event = last && rng.next() % 3 == 0 ? "purchase" : "view"
+                csv += "c\(c),\(t0 + Int64(c) * 1_000_000 + Int64(k) * 60),\(channels[Int(rng.next() % 3)]),\(event)\n"
+            }
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("advice-\(UUID().uuidString).csv").path
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        let store = try EventReader.read(path: path).store
+        let journeys = store.journeys()
+        var chain = try TransitionCounts(configuration: MarkovConfiguration(order: order, semantics: semantics))
+        chain.add(journeys, from: store)
+        let next = try NextChannelModel.fit(journeys, in: store, configuration: NextChannelConfiguration(order: .fixed(1))).model
+        let table = try MarkovModel(chain: chain, nextChannel: next).conversionTable()
+        var paths: [[String]] = [[]]
+        var frontier: [[String]] = [[]]
+        for _ in 0..<4 {
+            frontier = frontier.flatMap { p in (channels + ["fax"]).map { p + [$0] } }
+            paths += frontier
+        }
+        for p in paths {
+            let now = table.probability(after: p)
+            var expected: [(channel: String, probability: Double, gain: Double)] = []
+            if now.known {
+                for name in table.channelNames {
+                    let then = table.probability(after: p + [name])
+                    if then.known { expected.append((name, then.probability, then.probability - now.probability)) }
+                }
+            }
+            let ranked = expected.enumerated().sorted { $0.element.gain != $1.element.gain ? $0.element.gain > $1.element.gain : $0.offset < $1.offset }
+            let advice = table.channelAdvice(after: p)
+            #expect(advice.map(\.channel) == ranked.map(\.element.channel), "path \(p)")
+            #expect(advice.map(\.probability) == ranked.map(\.element.probability))
+            #expect(advice.map(\.gain) == ranked.map(\.element.gain))
+        }
+    }
+
     @Test func adviceRanksNextTouchesByGain() throws {
         let table = try Self.table()
         let advice = table.channelAdvice(after: ["email"])

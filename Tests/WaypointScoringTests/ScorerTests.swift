@@ -142,6 +142,41 @@ enum Trained {
         }
     }
 
+    /// The scorer looks journeys up by channel number; the models' public lookups by name must agree,
+    /// field for field, at a time when most journeys are open and at one when they have ended.
+    @Test func markovFieldsEqualTheLookupsByName() throws {
+        let f = try Trained.get()
+        let scorer = try Scorer(models: f.models)
+        let next = f.models.markov.nextChannel
+        let table = try f.models.markov.conversionTable()
+        let last = f.store.timeRange!.upperBound
+        var checked = 0
+        for time in [last - 3 * 86_400_000_000, last + 1, last + 30 * 86_400_000_000] {
+            for c in 0..<f.store.customerCount {
+                var state = CustomerState(
+                    customerID: f.store.customerIDs[c], history: CustomerHistory(schema: scorer.schema),
+                    attributes: try f.attributes.values(of: c, for: scorer.schema.configuration))
+                for e in f.store.events(of: c) where f.store.timestamps[e] < time {
+                    try state.history.record(
+                        time: f.store.timestamps[e], channel: scorer.schema.channelIndex(of: f.store.channelNames[Int(f.store.channels[e])]),
+                        event: 0, value: 0, action: nil)
+                }
+                guard state.events > 0 else { continue }
+                let path = state.history.currentJourneyChannelNames(at: time)
+                let score = scorer.score(state, at: time)
+                #expect(score.nextChannels.map(\.channel) == next.probabilities(after: path).prefix(3).map(\.channel))
+                #expect(score.nextChannels.map(\.probability) == next.probabilities(after: path).prefix(3).map(\.probability))
+                #expect(score.journeyEndProbability == next.endProbability(after: path))
+                #expect(score.nextTouchMedian == (path.isEmpty ? nil : next.gapQuantiles(after: path)?.p50))
+                #expect(score.journeyConversionProbability == table.probability(after: path).probability)
+                #expect(score.journeyStateKnown == table.probability(after: path).known)
+                #expect(score.bestNextChannel == table.channelAdvice(after: path).first)
+                checked += path.isEmpty ? 0 : 1
+            }
+        }
+        #expect(checked > 100)  // open journeys, not only empty paths
+    }
+
     @Test func scoresAreProbabilities() throws {
         let f = try Trained.get()
         let (scores, report) = try Scorer(models: f.models).scoreAll(f.store, attributes: f.attributes, at: f.store.timeRange!.upperBound + 1)

@@ -1,0 +1,39 @@
+// Profiling aid (not a benchmark): loops one phase of scoring for SECONDS so `perf record` sees it alone.
+//   ScoringProfile score|replay|e2e CUSTOMERS SECONDS
+import BenchmarkFixtures
+import Dispatch
+import Features
+import Foundation
+import Journeys
+import WaypointScoring
+
+let arguments = CommandLine.arguments
+let mode = arguments[1]
+let fixture = try ScoringFixture.make(customers: Int(arguments[2])!)
+let seconds = Double(arguments[3])!
+let scorer = fixture.scorer
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+FileHandle.standardError.write(Data("ready\n".utf8))
+let start = now()
+var rounds = 0
+var units = 0
+while now() - start < seconds {
+    switch mode {
+    case "score":
+        for state in fixture.states { withExtendedLifetime(scorer.score(state, at: fixture.time)) {} }
+        units += fixture.states.count
+    case "replay":
+        let (scores, _) = try scorer.scoreAll(fixture.store, attributes: fixture.attributes, at: fixture.time, threads: 1)
+        units += scores.count
+    default:
+        var options = EventReaderOptions()
+        options.attributeColumns = scorer.attributeNames.numeric.map { AttributeColumn(name: $0, isNumeric: true) }
+            + scorer.attributeNames.categorical.map { AttributeColumn(name: $0, isNumeric: false) }
+        let store = try EventReader.read(path: fixture.path, options: options).store
+        let table = CustomerAttributes(store.attributes!, customerCount: store.customerCount)
+        units += try scorer.scoreAll(store, attributes: table, at: fixture.time).scores.count
+    }
+    rounds += 1
+}
+let elapsed = now() - start
+print("\(mode): \(units) customers in \(String(format: "%.2f", elapsed)) s = \(String(format: "%.3f", elapsed / Double(units) * 1e6)) µs/customer")
