@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"])]),
 
         .target(name: "Linalg", dependencies: ["CBLAS", "CLAPACKE"]),
+        // printf's "%.6g" without a Swift variadic call, for the CLI's output (see its header).
+        .target(name: "CNumberFormat"),
         .target(name: "Journeys"),
         .target(name: "Markov", dependencies: ["Journeys", "Linalg", "Evaluation"]),
         .target(name: "Simulation", dependencies: ["Journeys"]),
@@ -42,6 +44,7 @@ let package = Package(
         .executableTarget(
             name: "waypoint",
             dependencies: [
+                "CNumberFormat",
                 "Journeys",
                 "Linalg",
                 "Logistic",

@@ -1,5 +1,5 @@
 // Profiling aid (not a benchmark): loops one phase of scoring for SECONDS so `perf record` sees it alone.
-//   ScoringProfile score|replay|e2e CUSTOMERS SECONDS
+//   ScoringProfile score|replay|replay2|e2e CUSTOMERS SECONDS   (replay: one thread; replay2: two)
 import BenchmarkFixtures
 import Dispatch
 import Features
@@ -22,16 +22,24 @@ while now() - start < seconds {
     case "score":
         for state in fixture.states { withExtendedLifetime(scorer.score(state, at: fixture.time)) {} }
         units += fixture.states.count
-    case "replay":
-        let (scores, _) = try scorer.scoreAll(fixture.store, attributes: fixture.attributes, at: fixture.time, threads: 1)
+    case "replay", "replay2":
+        let threads = mode == "replay" ? 1 : 2
+        let (scores, _) = try scorer.scoreAll(fixture.store, attributes: fixture.attributes, at: fixture.time, threads: threads)
         units += scores.count
     default:
         var options = EventReaderOptions()
         options.attributeColumns = scorer.attributeNames.numeric.map { AttributeColumn(name: $0, isNumeric: true) }
             + scorer.attributeNames.categorical.map { AttributeColumn(name: $0, isNumeric: false) }
+        let t0 = now()
         let store = try EventReader.read(path: fixture.path, options: options).store
+        let t1 = now()
         let table = CustomerAttributes(store.attributes!, customerCount: store.customerCount)
+        let t2 = now()
         units += try scorer.scoreAll(store, attributes: table, at: fixture.time).scores.count
+        let t3 = now()
+        if rounds < 3 {
+            FileHandle.standardError.write(Data(String(format: "read %.3f s, attributes %.3f s, scoreAll %.3f s\n", t1 - t0, t2 - t1, t3 - t2).utf8))
+        }
     }
     rounds += 1
 }

@@ -50,9 +50,11 @@ streamed = w["streamed_events_per_s"] / w["read_only_events_per_s"]
 print(f"| the same streamed by customer (`score --sorted`: batches of whole customers) | {int(w['customers'] * w['streamed_events_per_s'] / max(1, w['events'])):,} | {w['streamed_events_per_s']:,} | {streamed:.2f} |")
 print(f"| reading the CSV into the store only | n/a | {w['read_only_events_per_s']:,} | 1.00 |\n")
 model50 = p["p50_ns"] / w["model_p50_ns"]
-print(f"Goals (issue 6): per-customer latency at least 100x faster than scikit-learn's single-row `predict_proba`: "
+print(f"Goals (issue 6, latency): per-customer latency at least 100x faster than scikit-learn's single-row `predict_proba`: "
       f"{'met' if model50 >= 100 else 'not met'} on the same task ({model50:.0f}x at p50); the full recommendation, which does far more, "
-      f"is {ratio50:.0f}x ({'met' if ratio50 >= 100 else 'not met'}). End-to-end scoring from the raw CSV at no less than half "
-      f"the ingestion rate ({'met' if e2e >= 0.5 else 'not met'}: {e2e:.2f} in memory, {streamed:.2f} streamed).")
+      f"is {ratio50:.0f}x ({'met' if ratio50 >= 100 else 'not met'}).\n")
+print(f"End to end in process, from the raw CSV: {e2e:.2f} of the rate of reading this same file in memory, {streamed:.2f} streamed. "
+      "That is a stricter yardstick than the issue's (the ingestion benchmark's rate, which the scaling section's end-to-end "
+      "Goals row uses): this file, each customer's rows together, reads faster per event than the ingestion benchmark's.")
 PY
 cat "$root/Benchmarks/results/scoring.md"

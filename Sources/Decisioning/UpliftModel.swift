@@ -153,17 +153,26 @@ public struct UpliftModel: Sendable, Codable, Equatable {
         precondition(arm >= 1 && arm < arms.count, "arm \(arm) is not an action arm (1..<\(arms.count))")
         precondition(row.count == featureNames.count, "the row has \(row.count) features, the model \(featureNames.count)")
         let a = arms[arm].model, base = arms[0].model
-        // Position 0 is the intercept (first among ties), position j + 1 feature j.
-        let top = a.coefficients.withUnsafeBufferPointer { alpha in
-            base.coefficients.withUnsafeBufferPointer { beta in
-                row.withUnsafeBufferPointer { x in
-                    largestMagnitudes(among: x.count + 1, limit: limit) {
-                        $0 == 0 ? a.intercept - base.intercept : (alpha[$0 - 1] - beta[$0 - 1]) * x[$0 - 1]
+        guard limit > 0 else { return [] }
+        // Position 0 is the intercept (first among ties), position j + 1 feature j. The top positions
+        // go to stack space; only the answer is allocated (this runs for every ranked action).
+        return withUnsafeTemporaryAllocation(of: (position: Int, value: Double).self, capacity: limit) { top in
+            let found = a.coefficients.withUnsafeBufferPointer { alpha in
+                base.coefficients.withUnsafeBufferPointer { beta in
+                    row.withUnsafeBufferPointer { x in
+                        largestMagnitudes(among: x.count + 1, into: top) {
+                            $0 == 0 ? a.intercept - base.intercept : (alpha[$0 - 1] - beta[$0 - 1]) * x[$0 - 1]
+                        }
                     }
                 }
             }
+            var reasons: [UpliftReason] = []
+            reasons.reserveCapacity(found)
+            for (position, contribution) in top.prefix(found) {
+                reasons.append(UpliftReason(feature: position == 0 ? "(intercept)" : featureNames[position - 1], contribution: contribution))
+            }
+            return reasons
         }
-        return top.map { UpliftReason(feature: $0.position == 0 ? "(intercept)" : featureNames[$0.position - 1], contribution: $0.value) }
     }
 }
 

@@ -20,7 +20,15 @@ struct TimeQueue: Sendable, Equatable {
     func firstIndex(atOrAfter limit: Int64) -> Int { firstTimeIndex(times, from: head, atOrAfter: limit) }
 
     /// Entries with time ≥ `limit`.
-    func count(since limit: Int64) -> Int { times.count - firstIndex(atOrAfter: limit) }
+    func count(since limit: Int64) -> Int {
+        // Most queues hold a handful of entries: counting them all, without a branch, beats a search.
+        guard times.count - head <= 16 else { return times.count - firstIndex(atOrAfter: limit) }
+        return times.withUnsafeBufferPointer { t in
+            var n = 0
+            for k in head..<t.count { n &+= t[k] >= limit ? 1 : 0 }
+            return n
+        }
+    }
 
     mutating func removeAll() {
         times.removeAll(keepingCapacity: true)

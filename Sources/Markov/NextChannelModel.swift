@@ -364,24 +364,32 @@ extension NextChannelModel {
         names.map { channelIndex[$0] ?? -1 }
     }
 
-    /// `probabilities(after:)` cut to its first `limit` entries, and `endProbability(after:)`, for the
-    /// context of a history (`context(of:)`) in one pass; `p` is scratch space.
+    /// Calls `body` with the first `limit` entries of `probabilities(after:)`, in order, and returns
+    /// `endProbability(after:)`, for the context of a history (`context(of:)`) in one pass; `p` is
+    /// scratch space. Allocates nothing.
     package func forecast(
-        after context: ChainState, limit: Int, scratch p: inout [Double]
-    ) -> (next: [(channel: String, probability: Double)], end: Double) {
+        after context: ChainState, limit: Int, scratch p: inout [Double], _ body: (_ channel: String, _ probability: Double) -> Void
+    ) -> Double {
         distribution(after: context, into: &p)
         let going = 1 - p[0]
-        // The `limit` most likely, kept sorted (ties: vocabulary order), as the full sort would give.
-        var top: [Int] = []
-        top.reserveCapacity(min(limit, channelNames.count) + 1)
-        for c in channelNames.indices where limit > 0 {
-            guard top.count < limit || p[c + 1] > p[top[top.count - 1] + 1] else { continue }
-            var k = top.count
-            while k > 0 && p[c + 1] > p[top[k - 1] + 1] { k -= 1 }
-            top.insert(c, at: k)
-            if top.count > limit { top.removeLast() }
+        // The `limit` most likely, kept sorted (ties: vocabulary order) as the full sort would give them.
+        let kept = min(max(0, limit), channelNames.count)
+        guard kept > 0 else { return p[0] }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: kept) { top in
+            var found = 0
+            for c in channelNames.indices {
+                guard found < kept || p[c + 1] > p[top[kept - 1] + 1] else { continue }
+                var k = found < kept ? found : kept - 1
+                if found < kept { found += 1 }
+                while k > 0 && p[c + 1] > p[top[k - 1] + 1] {
+                    top[k] = top[k - 1]
+                    k -= 1
+                }
+                top[k] = c
+            }
+            for k in 0..<found { body(channelNames[top[k]], p[top[k] + 1] / going) }
         }
-        return (top.map { (channelNames[$0], p[$0 + 1] / going) }, p[0])
+        return p[0]
     }
 
     /// `gapQuantiles(after:)` for the context of a history (`context(of:)`).

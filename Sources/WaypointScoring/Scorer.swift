@@ -144,8 +144,8 @@ public struct Scorer: Sendable {
     let tracker: ContactTracker
     /// Per schema channel ("other" last): its id in the conversion chain and in the next-channel model
     /// (-1: not known there), so a journey is looked up without hashing names.
-    let chainChannels: [Int]
-    let nextChannels: [Int]
+    let chainChannelIDs: [Int]
+    let nextChannelIDs: [Int]
 
     /// The model outputs eligibility rules may read besides the features, in this order.
     public static let outputNames = ["churn_probability", "conversion_probability", "journey_conversion_probability"]
@@ -189,8 +189,8 @@ public struct Scorer: Sendable {
         }
         tracker = ContactTracker(catalog: models.catalog, unsubscribeEvent: models.configuration.nba?.unsubscribeEvent)
         // "other" (the last index) is no channel of either model.
-        chainChannels = table.channelIDs(of: schema.channels) + [-1]
-        nextChannels = models.markov.nextChannel.channelIndices(of: schema.channels) + [-1]
+        chainChannelIDs = table.channelIDs(of: schema.channels) + [-1]
+        nextChannelIDs = models.markov.nextChannel.channelIndices(of: schema.channels) + [-1]
     }
 
     /// The declared customer attributes, numeric then categorical, as `newCustomer` takes them.
@@ -242,7 +242,7 @@ public struct Scorer: Sendable {
     /// The model-ready (standardized) feature vector the churn and conversion models read for `state` at
     /// `time`, in the order of the schema's `featureNames`: to inspect, or to hand to another tool.
     public func modelFeatures(_ state: CustomerState, at time: Int64) -> [Double] {
-        let journey = table.position(after: state.history.currentJourneyChannels(at: time).map { chainChannels[$0] }).lookup.probability
+        let journey = table.position(after: state.history.currentJourneyChannels(at: time).map { chainChannelIDs[$0] }).lookup.probability
         var vector: [Double] = []
         // Shapes come from the schema itself: this cannot fail.
         try! schema.vector(state.history, attributes: state.attributes, external: [journey], at: time, into: &vector)
@@ -264,14 +264,18 @@ public struct Scorer: Sendable {
         scratch.chainPath.removeAll(keepingCapacity: true)
         scratch.nextPath.removeAll(keepingCapacity: true)
         for c in channels {
-            scratch.chainPath.append(chainChannels[c])
-            scratch.nextPath.append(nextChannels[c])
+            scratch.chainPath.append(chainChannelIDs[c])
+            scratch.nextPath.append(nextChannelIDs[c])
         }
         let next = models.markov.nextChannel
         let position = table.position(after: scratch.chainPath)
         let journey = position.lookup
         let context = next.context(of: scratch.nextPath)
-        let forecast = next.forecast(after: context, limit: max(0, topChannels), scratch: &scratch.distribution)
+        var nextChannels: [ChannelProbability] = []
+        nextChannels.reserveCapacity(max(0, min(topChannels, next.channelNames.count)))
+        let endProbability = next.forecast(after: context, limit: topChannels, scratch: &scratch.distribution) {
+            nextChannels.append(ChannelProbability(channel: $0, probability: $1))
+        }
         // Shapes come from the schema itself: this cannot fail.
         try! schema.rawFeatures(state.history, attributes: state.attributes, external: [journey.probability], at: time, into: &scratch.raw)
         schema.modelReady(scratch.raw, into: &scratch.vector)
@@ -297,8 +301,7 @@ public struct Scorer: Sendable {
         }
         return CustomerScore(
             customerID: state.customerID, time: time,
-            nextChannels: forecast.next.map { ChannelProbability(channel: $0.channel, probability: $0.probability) },
-            journeyEndProbability: forecast.end, nextTouchMedian: channels.isEmpty ? nil : next.gapQuantiles(after: context)?.p50,
+            nextChannels: nextChannels, journeyEndProbability: endProbability, nextTouchMedian: channels.isEmpty ? nil : next.gapQuantiles(after: context)?.p50,
             journeyConversionProbability: journey.probability, journeyStateKnown: journey.known,
             bestNextChannel: table.bestAdvice(from: position), churnProbability: churnProbability,
             conversionProbability: conversionProbability, churnReasons: churnReasons, conversionReasons: conversionReasons,
@@ -308,10 +311,17 @@ public struct Scorer: Sendable {
     /// The three largest contributions `coefficient × model-ready value` to `model`'s log-odds by
     /// magnitude, largest first (ties: feature order; zeros never).
     private func reasons(_ model: LogisticModel, _ vector: [Double], _ raw: [Double]) -> [Reason] {
-        let top = model.coefficients.withUnsafeBufferPointer { beta in
-            vector.withUnsafeBufferPointer { x in largestMagnitudes(among: x.count, limit: 3) { beta[$0] * x[$0] } }
+        withUnsafeTemporaryAllocation(of: (position: Int, value: Double).self, capacity: 3) { top in
+            let found = model.coefficients.withUnsafeBufferPointer { beta in
+                vector.withUnsafeBufferPointer { x in largestMagnitudes(among: x.count, into: top) { beta[$0] * x[$0] } }
+            }
+            var reasons: [Reason] = []
+            reasons.reserveCapacity(found)
+            for (j, contribution) in top.prefix(found) {
+                reasons.append(Reason(feature: schema.featureNames[j], value: raw[j], contribution: contribution))
+            }
+            return reasons
         }
-        return top.map { Reason(feature: schema.featureNames[$0.position], value: raw[$0.position], contribution: $0.value) }
     }
 }
 

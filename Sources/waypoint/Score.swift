@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNumberFormat
 import Decisioning
 import Features
 import Foundation
@@ -398,7 +399,7 @@ func writeAtomically(_ text: String, to path: String) throws {
 /// writing scores.
 func sixDigits(_ x: Double) -> String {
     withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buffer in
-        let count = withVaList([x]) { vsnprintf(buffer.baseAddress, 32, "%.6g", $0) }
+        let count = waypoint_format_g6(buffer.baseAddress, 32, x)
         return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(max(0, min(count, 31)))), as: UTF8.self)
     }
 }

@@ -24,3 +24,24 @@ import Testing
         }
     }
 }
+
+extension TimeQueueTests {
+    /// Counts through appends that drop old entries, small queues (counted) and large ones (searched).
+    @Test func countsEqualCountingByHand() {
+        var rng = SplitMix64(seed: 8)
+        for size in [3, 16, 17, 200] {
+            var queue = TimeQueue()
+            var all: [Int64] = []
+            var t: Int64 = 0
+            for _ in 0..<(size * 3) {
+                t += Int64(rng.next() % 4)
+                let window: Int64 = Int64(size)
+                queue.append(t, droppingBefore: t - window)
+                all.append(t)
+                for limit in [t - window, t - window / 2, t, t + 1] {
+                    #expect(queue.count(since: limit) == all.filter { $0 >= limit }.count, "size \(size), t \(t), limit \(limit)")
+                }
+            }
+        }
+    }
+}
