@@ -107,6 +107,13 @@ final class BlockParser {
     /// so the per-row loop pays no exclusivity checks.
     private let pendingAttributes: UnsafeMutableBufferPointer<Double>
     private let hasAttributes: Bool
+    /// Per attribute column, the last field parsed in this block (its bytes, when at most
+    /// `cachedFieldBytes` long and not escaped) and its value: a customer's rows usually repeat their
+    /// attributes, and comparing a few bytes is cheaper than parsing a number or hashing a level again.
+    private static let cachedFieldBytes = 32
+    private let cachedBytes: UnsafeMutableBufferPointer<UInt8>
+    private let cachedLength: UnsafeMutableBufferPointer<Int>  // -1: nothing cached
+    private let cachedValue: UnsafeMutableBufferPointer<Double>
 
     init(layout: FieldLayout, format: EventFormat, options: EventReaderOptions) {
         self.layout = layout
@@ -122,12 +129,21 @@ final class BlockParser {
         attributeSlices.initialize(repeating: Slice())
         pendingAttributes = .allocate(capacity: layout.attributes.count)
         pendingAttributes.initialize(repeating: .nan)
+        cachedBytes = .allocate(capacity: max(1, layout.attributes.count) * Self.cachedFieldBytes)
+        cachedBytes.initialize(repeating: 0)
+        cachedLength = .allocate(capacity: max(1, layout.attributes.count))
+        cachedLength.initialize(repeating: -1)
+        cachedValue = .allocate(capacity: max(1, layout.attributes.count))
+        cachedValue.initialize(repeating: .nan)
     }
 
     deinit {
         slices.deallocate()
         attributeSlices.deallocate()
         pendingAttributes.deallocate()
+        cachedBytes.deallocate()
+        cachedLength.deallocate()
+        cachedValue.deallocate()
     }
 
     func parse(_ block: [UInt8]) -> ParsedBlock {
@@ -136,6 +152,8 @@ final class BlockParser {
         if hasAttributes {
             out.attributeLevels = layout.attributes.map { _ in InternTable() }
             out.attributeValues = layout.attributes.map { _ in [] }
+            // Level codes belong to this block's tables: nothing cached from the last block holds.
+            for a in cachedLength.indices { cachedLength[a] = -1 }
         }
         let estimate = block.count / 48 + 16
         out.customer.reserveCapacity(estimate)
@@ -241,6 +259,13 @@ final class BlockParser {
             let s = attributeSlices[a]
             guard s.present, s.end > s.start else { continue }
             var field = UnsafeBufferPointer(rebasing: b[s.start..<s.end])
+            let length = s.end - s.start
+            let cacheable = !s.escaped && length <= Self.cachedFieldBytes
+            let cache = cachedBytes.baseAddress! + a * Self.cachedFieldBytes
+            if cacheable && cachedLength[a] == length && memcmp(cache, field.baseAddress!, length) == 0 {
+                pendingAttributes[a] = cachedValue[a]
+                continue
+            }
             if s.escaped {
                 scratch.removeAll(keepingCapacity: true)
                 if format == .ndjson {
@@ -268,6 +293,11 @@ final class BlockParser {
                 return nil
             }
             if let problem { return problem }
+            if cacheable {
+                cache.update(from: field.baseAddress!, count: length)
+                cachedLength[a] = length
+                cachedValue[a] = pendingAttributes[a]
+            }
         }
         return nil
     }

@@ -291,10 +291,11 @@ public enum EventReader {
 private func glibcMallocTrim(_ pad: Int) -> Int32
 #endif
 
-/// Moves a non-Sendable value into a worker that alone uses it.
-struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+/// Moves a non-Sendable value into a worker that alone uses it (or into workers that use disjoint parts
+/// of the memory it points to).
+package struct UncheckedBox<Value>: @unchecked Sendable {
+    package let value: Value
+    package init(_ value: Value) { self.value = value }
 }
 
 func monotonicSeconds() -> Double {

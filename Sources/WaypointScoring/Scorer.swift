@@ -378,57 +378,85 @@ extension Scorer {
             numeric: Array(repeating: .nan, count: c.numericAttributes.count),
             categorical: Array(repeating: nil, count: c.categoricalAttributes.count))
         let customers = store.customerCount
+        // Where each scored customer's score goes: customers with an event before `time`, numbered in store
+        // order. Workers write their scores straight into the result: no copy of every score at the end.
+        var slots = [Int](repeating: -1, count: customers)
+        var total = 0
+        for c in 0..<customers {
+            if store.events(of: c).contains(where: { store.timestamps[$0] < time }) {
+                slots[c] = total
+                total += 1
+            }
+        }
+        let slot = slots
         let workers = max(1, min(threads, customers / 256 + 1))
         let chunk = (customers + workers - 1) / max(1, workers)
-        let slots = Slots<([CustomerScore], BatchScoringReport)>(count: workers)
+        let reports = Slots<BatchScoringReport>(count: workers)
         let failures = Slots<any Error>(count: workers)
-        @Sendable func scoreCustomers(_ range: Range<Int>) throws -> ([CustomerScore], BatchScoringReport) {
-            var out: [CustomerScore] = []
-            var report = BatchScoringReport()
-            var scratch = Scratch()
-            // One state, reset for each customer: its buffers outlive the customers.
-            var state = CustomerState(customerID: "", history: CustomerHistory(schema: schema), attributes: missing)
-            for c in range {
-                report.customers += 1
-                state.reset(customerID: store.customerIDs[c])
-                if let attributes, let attributeColumns { attributes.write(c, columns: attributeColumns, into: &state.attributes) }
-                for e in store.events(of: c) {
-                    let t = store.timestamps[e]
-                    guard t < time else {
-                        report.eventsAfterTime += 1
-                        continue
+        let scores = try [CustomerScore](unsafeUninitializedCapacity: total) { buffer, initialized in
+            let output = UncheckedBox(buffer)
+            /// Scores `range`, initializing its slots in order; returns how many it initialized when it fails.
+            @Sendable func scoreCustomers(_ range: Range<Int>) -> Int {
+                var report = BatchScoringReport()
+                var written = 0
+                var scratch = Scratch()
+                // One state, reset for each customer: its buffers outlive the customers.
+                var state = CustomerState(customerID: "", history: CustomerHistory(schema: schema), attributes: missing)
+                do {
+                    for c in range {
+                        report.customers += 1
+                        state.reset(customerID: store.customerIDs[c])
+                        if let attributes, let attributeColumns { attributes.write(c, columns: attributeColumns, into: &state.attributes) }
+                        for e in store.events(of: c) {
+                            let t = store.timestamps[e]
+                            guard t < time else {
+                                report.eventsAfterTime += 1
+                                continue
+                            }
+                            let channel = channelMap[Int(store.channels[e])]
+                            if channel == schema.channels.count { report.unknownChannelEvents += 1 }
+                            let actionCode = store.actions.map { Int($0[e]) } ?? 0
+                            try state.history.record(
+                                time: t, channel: channel, event: typeMap[Int(store.eventTypes[e])], value: store.values?[e] ?? 0,
+                                action: actionCode == 0 ? nil : actionMap[actionCode - 1])
+                            tracker.record(
+                                time: t, channel: channelNames[Int(store.channels[e])], event: eventTypeNames[Int(store.eventTypes[e])],
+                                action: actionCode == 0 ? nil : actionNames[actionCode - 1], into: &state)
+                            report.eventsUsed += 1
+                        }
+                        guard slot[c] >= 0 else {
+                            report.withoutHistory += 1
+                            continue
+                        }
+                        (output.value.baseAddress! + slot[c]).initialize(to: score(state, at: time, topChannels: topChannels, scratch: &scratch))
+                        written += 1
+                        report.scored += 1
                     }
-                    let channel = channelMap[Int(store.channels[e])]
-                    if channel == schema.channels.count { report.unknownChannelEvents += 1 }
-                    let actionCode = store.actions.map { Int($0[e]) } ?? 0
-                    try state.history.record(
-                        time: t, channel: channel, event: typeMap[Int(store.eventTypes[e])], value: store.values?[e] ?? 0,
-                        action: actionCode == 0 ? nil : actionMap[actionCode - 1])
-                    tracker.record(
-                        time: t, channel: channelNames[Int(store.channels[e])], event: eventTypeNames[Int(store.eventTypes[e])],
-                        action: actionCode == 0 ? nil : actionNames[actionCode - 1], into: &state)
-                    report.eventsUsed += 1
+                } catch {
+                    failures.set(range.lowerBound / max(1, chunk), error)
                 }
-                guard state.history.eventCount > 0 else {
-                    report.withoutHistory += 1
-                    continue
-                }
-                out.append(score(state, at: time, topChannels: topChannels, scratch: &scratch))
-                report.scored += 1
+                reports.set(range.lowerBound / max(1, chunk), report)
+                return written
             }
-            return (out, report)
+            let written = Slots<Int>(count: workers)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let range = (w * chunk)..<min(customers, (w + 1) * chunk)
+                written.set(w, range.isEmpty ? 0 : scoreCustomers(range))
+            }
+            if let failure = failures.values.compactMap({ $0 }).first {
+                // Each worker's slots are one run from its first scored customer's: free what was written.
+                for (w, count) in written.values.enumerated() {
+                    guard let count, count > 0 else { continue }
+                    let first = ((w * chunk)..<min(customers, (w + 1) * chunk)).lazy.map { slot[$0] }.first { $0 >= 0 }!
+                    (buffer.baseAddress! + first).deinitialize(count: count)
+                }
+                initialized = 0
+                throw failure
+            }
+            initialized = total
         }
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            do { slots.set(w, try scoreCustomers((w * chunk)..<min(customers, (w + 1) * chunk))) } catch { failures.set(w, error) }
-        }
-        if let failure = failures.values.compactMap({ $0 }).first { throw failure }
-        var scores: [CustomerScore] = []
-        scores.reserveCapacity(customers)
-        var total = BatchScoringReport()
-        for case let (part, report)? in slots.values {
-            scores += part
-            total.add(report)
-        }
-        return (scores, total)
+        var report = BatchScoringReport()
+        for case let part? in reports.values { report.add(part) }
+        return (scores, report)
     }
 }

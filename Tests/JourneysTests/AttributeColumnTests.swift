@@ -43,6 +43,35 @@ import Testing
         #expect(store.attributes?.levels[1] == [])
     }
 
+    /// The reader reuses a field's value when the same column repeats the same bytes; across many small
+    /// blocks (each with its own level numbering), with values that repeat, change and go empty, every
+    /// customer still ends with its last non-empty value.
+    @Test(arguments: [1, 2])
+    func repeatedValuesAcrossManyBlocksKeepTheLastNonEmpty(threads: Int) throws {
+        var rng = SplitMix64(seed: 12)
+        let levels = ["gold", "silver", "bronze", "", "gold"]
+        let tenures = ["10", "10", "12.5", "", "7"]
+        var csv = "customer_id,timestamp,channel,segment,tenure\n"
+        var expected: [String: (String, String)] = [:]
+        for row in 0..<3000 {
+            let customer = "c\(Int(rng.next() % 40))"
+            let segment = levels[Int(rng.next() % UInt64(levels.count))]
+            let tenure = tenures[Int(rng.next() % UInt64(tenures.count))]
+            csv += "\(customer),\(1_700_000_000 + row),web,\(segment),\(tenure)\n"
+            var last = expected[customer] ?? ("-", "-")
+            if !segment.isEmpty { last.0 = segment }
+            if !tenure.isEmpty { last.1 = "\(Double(tenure)!)" }
+            expected[customer] = last
+        }
+        let (store, report) = try read(csv, options: withAttributes(threads: threads) { $0.blockBytes = 4096 })
+        #expect(report.rowsKept == 3000)
+        let want = (0..<store.customerCount).map { c in
+            let id = store.customerIDs[c]
+            return "\(id): \(expected[id]!.0)/\(expected[id]!.1)"
+        }
+        #expect(try table(store) == want)
+    }
+
     @Test func withoutAttributeColumnsTheStoreHasNone() throws {
         #expect(try read("customer_id,timestamp,channel,segment\na,2024-01-01,web,gold\n").store.attributes == nil)
     }

@@ -192,6 +192,24 @@ enum Trained {
     }
 
     /// Every batch recommendation respects the catalog's rules, contact limits and suppressions.
+    /// Workers write scores straight into the result: any thread count gives the same scores in store
+    /// order and the same counts, early (many customers without history) and late.
+    @Test func scoreAllIsTheSameOnAnyThreadCount() throws {
+        let f = try Trained.get()
+        let scorer = try Scorer(models: f.models)
+        for time in [f.store.timeRange!.lowerBound + 20 * 86_400_000_000, f.store.timeRange!.upperBound + 1] {
+            let (one, oneReport) = try scorer.scoreAll(f.store, attributes: f.attributes, at: time, threads: 1)
+            #expect(oneReport.customers == f.store.customerCount)
+            #expect(oneReport.scored == one.count && oneReport.scored + oneReport.withoutHistory == oneReport.customers)
+            #expect(one.map(\.customerID) == f.store.customerIDs.filter { id in one.contains { $0.customerID == id } })
+            for threads in [2, 3, 8] {
+                let (many, report) = try scorer.scoreAll(f.store, attributes: f.attributes, at: time, threads: threads)
+                #expect(many == one)
+                #expect(report == oneReport)
+            }
+        }
+    }
+
     @Test func recommendationsKeepEveryRule() throws {
         let f = try Trained.get()
         let scorer = try Scorer(models: f.models)
