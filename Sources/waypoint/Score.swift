@@ -219,8 +219,13 @@ struct Score: ParsableCommand {
         [c?.action.actionID ?? "", c.map { sixDigits($0.propensity) } ?? ""]
     }
 
-    static func csvLine(_ row: [String]) -> String {
-        row.map(RejectWriter.quote).joined(separator: ",") + "\n"
+    /// Appends `row` as one CSV line to `text` (no intermediate strings: this runs for every customer).
+    static func appendCSVLine(_ row: [String], to text: inout String) {
+        for (k, field) in row.enumerated() {
+            if k > 0 { text += "," }
+            text += RejectWriter.quote(field)
+        }
+        text += "\n"
     }
 
     static func ndjsonEncoder() -> JSONEncoder {
@@ -310,7 +315,11 @@ final class ScoreOutput {
                         }
                         row += Score.explored(choice)
                     }
-                    text += format == .csv ? Score.csvLine(row) : Score.ndjsonLine(row, columns: columns, encoder: encoder)
+                    if format == .csv {
+                        Score.appendCSVLine(row, to: &text)
+                    } else {
+                        text += Score.ndjsonLine(row, columns: columns, encoder: encoder)
+                    }
                 }
                 parts.set(w, text)
             } catch {
@@ -318,8 +327,7 @@ final class ScoreOutput {
             }
         }
         if let failure = failures.values.compactMap({ $0 }).first { throw failure }
-        let text = parts.values.map { $0 ?? "" }.joined()
-        try file.write(text)
+        for part in parts.values { try file.write(part ?? "") }  // in order, without joining them first
     }
 
     /// Writes the table (if that is the format) and puts the file in place; `total`: rows scored.
@@ -358,13 +366,23 @@ final class AtomicOutput {
     }
 
     func write(_ text: String) throws {
-        buffer.append(contentsOf: text.utf8)
-        if buffer.count >= 1 << 20 { try flush() }
+        if buffer.count + text.utf8.count < 1 << 20 {
+            buffer.append(contentsOf: text.utf8)
+            return
+        }
+        // A megabyte or more: written from the string's own bytes, not copied into the buffer first.
+        try flush()
+        var text = text
+        try text.withUTF8 { bytes in try put(UnsafeRawBufferPointer(bytes)) }
     }
 
     private func flush() throws {
-        do { try handle.write(contentsOf: buffer) } catch { throw CLIFailure("cannot write \(temporary ?? "standard output"): \(error)") }
+        try put(buffer)
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func put(_ bytes: some DataProtocol) throws {
+        do { try handle.write(contentsOf: bytes) } catch { throw CLIFailure("cannot write \(temporary ?? "standard output"): \(error)") }
     }
 
     /// Flushes, closes and renames the temporary file to `path`.
