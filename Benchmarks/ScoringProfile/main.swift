@@ -1,5 +1,5 @@
 // Profiling aid (not a benchmark): loops one phase of scoring for SECONDS so `perf record` sees it alone.
-//   ScoringProfile score|replay|replay2|e2e CUSTOMERS SECONDS   (replay: one thread; replay2: two)
+//   ScoringProfile score|hot|replay|replay2|e2e CUSTOMERS SECONDS   (replay: one thread; replay2: two)
 import BenchmarkFixtures
 import Dispatch
 import Features
@@ -19,6 +19,10 @@ var rounds = 0
 var units = 0
 while now() - start < seconds {
     switch mode {
+    case "hot":  // one customer again and again: scoring with every cache warm
+        let state = fixture.states[fixture.states.count / 2]
+        for _ in 0..<fixture.states.count { withExtendedLifetime(scorer.score(state, at: fixture.time)) {} }
+        units += fixture.states.count
     case "score":
         for state in fixture.states { withExtendedLifetime(scorer.score(state, at: fixture.time)) {} }
         units += fixture.states.count

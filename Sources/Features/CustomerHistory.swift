@@ -24,8 +24,8 @@ struct HistoryLayout: Sendable, Equatable {
 /// …); the index equal to the vocabulary's count means "other": a name not seen in training.
 /// Look indices up with `FeatureSchema.channelIndex(of:)`, `eventTypeIndex(of:)`, `actionIndex(of:)`.
 ///
-/// It keeps only what features need: timestamps per channel, per event type and of action contacts
-/// per channel inside the longest window (older entries are dropped lazily), last touch per channel,
+/// It keeps only what features need: the events inside the longest window (time, value, channel, event
+/// type, whether an action was taken; older ones are dropped lazily), last touch per channel,
 /// first and last touch, totals, the last k channels of the current journey, channel-to-channel
 /// transition counts and the last time each action was taken.
 ///
@@ -33,10 +33,7 @@ struct HistoryLayout: Sendable, Equatable {
 ///   O(channels + event types + actions + transitions + events in the longest window).
 public struct CustomerHistory: Sendable, Equatable {
     let layout: HistoryLayout
-    var channelTimes: [TimeQueue]
-    var eventTimes: [TimeQueue]
-    var valueTimes = ValueQueue()
-    var actionContactTimes: [TimeQueue]
+    var window = EventWindow()
     var channelLastTouch: [Int64]
     var actionLastTime: [Int64]
     /// Channels of the current journey, oldest first, at most `lastK`.
@@ -63,9 +60,6 @@ public struct CustomerHistory: Sendable, Equatable {
 
     init(layout: HistoryLayout) {
         self.layout = layout
-        channelTimes = Array(repeating: TimeQueue(), count: layout.channelCount + 1)
-        eventTimes = Array(repeating: TimeQueue(), count: layout.eventTypeCount + 1)
-        actionContactTimes = Array(repeating: TimeQueue(), count: layout.channelCount + 1)
         channelLastTouch = Array(repeating: Self.never, count: layout.channelCount + 1)
         actionLastTime = Array(repeating: Self.never, count: layout.actionCount + 1)
         transitions = layout.includeTransitions ? Array(repeating: 0, count: layout.channelCount * layout.channelCount) : []
@@ -107,14 +101,12 @@ public struct CustomerHistory: Sendable, Equatable {
         }
         lastWasConversion = layout.converts[c * (layout.eventTypeCount + 1) + e]
 
-        channelTimes[c].append(time, droppingBefore: limit)
-        eventTimes[e].append(time, droppingBefore: limit)
-        valueTimes.append(time, value, droppingBefore: limit)
+        window.append(
+            WindowEvent(time: time, value: value, channel: Int32(c), eventType: Int32(e), hasAction: action != nil), droppingBefore: limit)
         channelLastTouch[c] = time
         if let action {
             let a = (0..<layout.actionCount).contains(action) ? action : layout.actionCount
             actionLastTime[a] = time
-            actionContactTimes[c].append(time, droppingBefore: limit)
         }
         if firstTouch == nil { firstTouch = time }
         lastTouch = time
@@ -124,10 +116,7 @@ public struct CustomerHistory: Sendable, Equatable {
 
     /// Forgets everything, keeping storage, so one history can be reused for the next customer.
     public mutating func removeAll() {
-        for k in channelTimes.indices { channelTimes[k].removeAll() }
-        for k in eventTimes.indices { eventTimes[k].removeAll() }
-        for k in actionContactTimes.indices { actionContactTimes[k].removeAll() }
-        valueTimes.removeAll()
+        window.removeAll()
         for k in channelLastTouch.indices { channelLastTouch[k] = Self.never }
         for k in actionLastTime.indices { actionLastTime[k] = Self.never }
         for k in transitions.indices { transitions[k] = 0 }
@@ -159,8 +148,8 @@ public struct CustomerHistory: Sendable, Equatable {
     /// Exact for `since` no earlier than the last recorded event minus the longest window; older
     /// contacts may already have been dropped.
     public func actionContacts(channel: Int, since: Int64) -> Int {
-        guard actionContactTimes.indices.contains(channel) else { return 0 }
-        return actionContactTimes[channel].count(since: since)
+        guard (0...layout.channelCount).contains(channel) else { return 0 }
+        return window.count(since: since) { $0.hasAction && $0.channel == channel }
     }
 
     /// Channels of the journey still open at time `time`, oldest first, at most `lastK` of them. Empty
@@ -186,7 +175,7 @@ public struct CustomerHistory: Sendable, Equatable {
     }
 
     /// Events on `channel` at times ≥ `since` (exact within the longest window).
-    func channelCount(_ channel: Int, since: Int64) -> Int { channelTimes[channel].count(since: since) }
+    func channelCount(_ channel: Int, since: Int64) -> Int { window.count(since: since) { $0.channel == channel } }
     /// Events of type `event` at times ≥ `since` (exact within the longest window).
-    func eventCount(_ event: Int, since: Int64) -> Int { eventTimes[event].count(since: since) }
+    func eventCount(_ event: Int, since: Int64) -> Int { window.count(since: since) { $0.eventType == event } }
 }

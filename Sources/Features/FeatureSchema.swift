@@ -337,25 +337,28 @@ public struct FeatureSchema: Sendable, Codable, Equatable {
         let e = eventTypes.count
         let day = Double(microsPerDay)
         let cap = configuration.recencyCapDays
-        var j = 0
-        for w in configuration.windowDays {
-            let since = cutoff &- Int64(w) * microsPerDay
-            for ch in 0..<c {
-                out[j] = Double(h.channelCount(ch, since: since))
-                j += 1
+        // Counts per window and channel, per window and event type, then value sums per window: all from
+        // one scan of the events in the window, oldest first (so each sum adds in time order).
+        let windows = configuration.windowDays.count
+        let eventBase = windows * c
+        let valueBase = eventBase + windows * e
+        for p in 0..<(valueBase + windows) { out[p] = 0 }
+        out.withUnsafeMutableBufferPointer { out in
+            withUnsafeTemporaryAllocation(of: Int64.self, capacity: windows) { since in
+                for (k, w) in configuration.windowDays.enumerated() { since[k] = cutoff &- Int64(w) * microsPerDay }
+                h.window.withEvents { events in
+                    for event in events {
+                        let channel = Int(event.channel), type = Int(event.eventType)
+                        for k in 0..<windows where event.time >= since[k] {
+                            if channel < c { out[k * c + channel] += 1 }
+                            if type < e { out[eventBase + k * e + type] += 1 }
+                            out[valueBase + k] += event.value
+                        }
+                    }
+                }
             }
         }
-        for w in configuration.windowDays {
-            let since = cutoff &- Int64(w) * microsPerDay
-            for ev in 0..<e {
-                out[j] = Double(h.eventCount(ev, since: since))
-                j += 1
-            }
-        }
-        for w in configuration.windowDays {
-            out[j] = h.valueTimes.sum(since: cutoff &- Int64(w) * microsPerDay)
-            j += 1
-        }
+        var j = valueBase + windows
         out[j] = Double(h.eventCount)
         out[j + 1] = h.totalValue
         func recency(_ last: Int64?) -> Double {

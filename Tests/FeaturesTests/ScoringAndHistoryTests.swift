@@ -130,7 +130,7 @@ import Testing
         #expect(h.lastTouch(channel: 1) == 99 * day && h.lastTouch(channel: 0) == 98 * day)
         #expect(h.channelCount(0, since: 90 * day) == 5)
         // Storage stays bounded by the window (entries older than 10 days are dropped and compacted).
-        #expect(h.channelTimes[0].times.count < 50)
+        #expect(h.window.events.count < 50)
         #expect(h.eventCount == 100 && h.totalValue == 100 && h.firstTouch == 0)
         // An event earlier than the last one is refused and leaves the history as it was.
         let before = h
