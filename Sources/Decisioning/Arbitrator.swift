@@ -139,12 +139,13 @@ public struct Arbitrator: Sendable {
                     actionID: ActionCatalog.noActionID, channel: nil, probabilityWithAction: base, probabilityWithoutAction: base,
                     uplift: 0, expectedIncrementalValue: 0, cost: 0, value: 0, appliedRules: [], reasons: [])
             }
-            let action = catalog.actions[k]
             let p = probabilities[arms[k]]
-            return RankedAction(
-                actionID: action.id, channel: action.channel, probabilityWithAction: p, probabilityWithoutAction: base,
-                uplift: p - base, expectedIncrementalValue: candidate.gain, cost: action.cost, value: action.value,
-                appliedRules: appliedRules[k], reasons: model.reasons(arm: arms[k], row: features, limit: reasonLimit))
+            return catalog.actions.withUnsafeBufferPointer { actions in  // no copy of the whole action
+                RankedAction(
+                    actionID: actions[k].id, channel: actions[k].channel, probabilityWithAction: p, probabilityWithoutAction: base,
+                    uplift: p - base, expectedIncrementalValue: candidate.gain, cost: actions[k].cost, value: actions[k].value,
+                    appliedRules: appliedRules[k], reasons: model.reasons(arm: arms[k], row: features, limit: reasonLimit))
+            }
         }
         return Recommendation(ranked: ranked, blocked: blocked)
     }
