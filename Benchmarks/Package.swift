@@ -84,26 +84,22 @@ let package = Package(
             path: "Scoring",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // Not a package-benchmark suite: prints JSON for compare/scoring.sh (latency quantiles per call).
-        .executableTarget(
-            name: "ScoringLatency",
-            dependencies: [
-                "BenchmarkFixtures",
-                .product(name: "Features", package: "Waypoint"),
-                .product(name: "Journeys", package: "Waypoint"),
-                .product(name: "WaypointScoring", package: "Waypoint"),
-            ],
-            path: "ScoringLatency"
-        ),
-        .executableTarget(
-            name: "ScoringProfile",
-            dependencies: [
-                "BenchmarkFixtures",
-                .product(name: "Features", package: "Waypoint"),
-                .product(name: "Journeys", package: "Waypoint"),
-                .product(name: "WaypointScoring", package: "Waypoint"),
-            ],
-            path: "ScoringProfile"
-        ),
+        // Not package-benchmark suites: ScoringLatency prints JSON for compare/scoring.sh (latency
+        // quantiles per call); ScoringProfile loops one phase of scoring for `perf record`.
+        scoringTool("ScoringLatency"),
+        scoringTool("ScoringProfile"),
     ]
 )
+
+/// An executable over the scoring fixture, in the folder of its name.
+func scoringTool(_ name: String) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [
+            "BenchmarkFixtures",
+            .product(name: "Features", package: "Waypoint"),
+            .product(name: "Journeys", package: "Waypoint"),
+            .product(name: "WaypointScoring", package: "Waypoint"),
+        ],
+        path: name)
+}
