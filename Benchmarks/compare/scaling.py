@@ -421,7 +421,7 @@ def simulate(args):
              "actions and outcomes and write events.csv (12 columns) and truth.json. Time = the whole process's wall "
              "clock, medians. Beside it, the ingestion benchmark's rate measured in this run: Waypoint reading "
              f"`{os.path.basename(reference)}` on {os.cpu_count()} threads ({ingest_rate / 1e6:.2f} M events/s, "
-             f"median of {len(runs)}). There is no peer tool that does this task, so there is no peer column.", ""]
+             f"median of {args.repeats}). There is no peer tool that does this task, so there is no peer column.", ""]
     lines += table(header, body)
     lines += ["", "Cost curve: " + verdict("Waypoint", "customer", rows, "waypoint") + "."]
     largest = rows[-1]
