@@ -1,5 +1,5 @@
 // Profiling aid (not a benchmark): loops one phase of scoring for SECONDS so `perf record` sees it alone.
-//   ScoringProfile score|hot|replay|replay2|e2e CUSTOMERS SECONDS   (replay: one thread; replay2: two)
+//   ScoringProfile score|into|hot|replay|replay2|e2e CUSTOMERS SECONDS   (replay: one thread; replay2: two)
 import BenchmarkFixtures
 import Dispatch
 import Features
@@ -23,8 +23,17 @@ while now() - start < seconds {
         let state = fixture.states[fixture.states.count / 2]
         for _ in 0..<fixture.states.count { withExtendedLifetime(scorer.score(state, at: fixture.time)) {} }
         units += fixture.states.count
+    case "into":  // the service path: one score refilled customer after customer
+        var score = scorer.score(fixture.states[0], at: fixture.time)
+        fixture.states.withUnsafeBufferPointer { states in  // each state borrowed in place, as a service's would be
+            for k in states.indices { scorer.score(states[k], at: fixture.time, into: &score) }
+        }
+        withExtendedLifetime(score) {}
+        units += fixture.states.count
     case "score":
-        for state in fixture.states { withExtendedLifetime(scorer.score(state, at: fixture.time)) {} }
+        fixture.states.withUnsafeBufferPointer { states in
+            for k in states.indices { withExtendedLifetime(scorer.score(states[k], at: fixture.time)) {} }
+        }
         units += fixture.states.count
     case "replay", "replay2":
         let threads = mode == "replay" ? 1 : 2

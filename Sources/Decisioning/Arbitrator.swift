@@ -24,6 +24,8 @@ public struct Arbitrator: Sendable {
     let ruleFeatureCount: Int
     /// Per catalog action: ``RankedAction/appliedRules`` (its rule's source, or nothing), made once.
     let appliedRules: [[String]]
+    /// Per catalog action: its arm's ``UpliftModel/reasonWeights(arm:)``, made once.
+    let reasonWeights: [[Double]]
 
     /// Binds a catalog to a model.
     ///
@@ -64,6 +66,7 @@ public struct Arbitrator: Sendable {
         self.rules = rules
         self.arms = arms
         self.appliedRules = rules.map { $0.map { [$0.source] } ?? [] }
+        self.reasonWeights = arms.map { model.reasonWeights(arm: $0) }
     }
 
     /// Ranks the actions for one customer.
@@ -90,41 +93,68 @@ public struct Arbitrator: Sendable {
         features: [Double], outputs: [Double] = [], history: [ContactRecord] = [],
         suppressedChannels: Set<String> = [], now: Int64, reasonLimit: Int = 3, ruleFeatures: [Double]? = nil
     ) -> Recommendation {
+        var recommendation = Recommendation()
+        var scratch = Scratch()
+        recommend(
+            features: features, outputs: outputs, history: history, suppressedChannels: suppressedChannels, now: now,
+            reasonLimit: reasonLimit, ruleFeatures: ruleFeatures ?? features, into: &recommendation, scratch: &scratch)
+        return recommendation
+    }
+
+    /// Buffers a caller reuses from customer to customer with `recommend(...into:scratch:)`.
+    package struct Scratch: Sendable {
+        var probabilities: [Double] = []
+        /// 1, then the features: what the reason weights multiply.
+        var oneThenFeatures: [Double] = []
+        var candidates: [(group: Int, gain: Double, value: Double, order: Int)] = []
+        /// Reason arrays of ranked actions that were dropped, kept for their capacity.
+        var spareReasons: [[UpliftReason]] = []
+
+        package init() {}
+    }
+
+    /// `recommend(...)` refilling `recommendation` in place: once its arrays and `scratch` have grown to
+    /// the catalog's size, nothing is allocated (a service scoring one customer after another).
+    package func recommend(
+        features: [Double], outputs: [Double], history: [ContactRecord], suppressedChannels: Set<String>, now: Int64,
+        reasonLimit: Int, ruleFeatures ruleValues: [Double], into recommendation: inout Recommendation, scratch: inout Scratch
+    ) {
         precondition(
             features.count == model.featureNames.count,
             "got \(features.count) features but the model has \(model.featureNames.count)")
         precondition(outputs.count == outputNames.count, "got \(outputs.count) outputs but \(outputNames.count) output names")
-        precondition(
-            (ruleFeatures ?? features).count == ruleFeatureCount,
-            "got \((ruleFeatures ?? features).count) rule features, expected \(ruleFeatureCount)")
-        let ruleValues = ruleFeatures ?? features
-        let probabilities = model.probabilities(features)
+        precondition(ruleValues.count == ruleFeatureCount, "got \(ruleValues.count) rule features, expected \(ruleFeatureCount)")
+        model.probabilities(features, into: &scratch.probabilities)
+        scratch.oneThenFeatures.removeAll(keepingCapacity: true)
+        scratch.oneThenFeatures.append(1)
+        scratch.oneThenFeatures.append(contentsOf: features)
+        let probabilities = scratch.probabilities
         let base = probabilities[0]
         // Candidates as catalog positions with their sort keys; `none` is position `actions.count`.
-        var candidates: [(group: Int, gain: Double, value: Double, order: Int)] = []
-        candidates.reserveCapacity(catalog.actions.count + 1)
-        var blocked: [BlockedAction] = []
+        scratch.candidates.removeAll(keepingCapacity: true)
+        recommendation.blocked.removeAll(keepingCapacity: true)
         // Through buffer pointers: no copy (and retain) of each action and rule.
         catalog.actions.withUnsafeBufferPointer { actions in
             rules.withUnsafeBufferPointer { rules in
                 for k in actions.indices {
                     if rules[k] != nil && !rules[k]!.evaluate(ruleValues, then: outputs) {
-                        blocked.append(BlockedAction(actionID: actions[k].id, reason: .ineligible(rule: rules[k]!.source)))
+                        recommendation.blocked.append(BlockedAction(actionID: actions[k].id, reason: .ineligible(rule: rules[k]!.source)))
                         continue
                     }
                     if case .blocked(let reason) = catalog.contactPolicy.allows(
                         actions[k], history: history, now: now, suppressedChannels: suppressedChannels)
                     {
-                        blocked.append(BlockedAction(actionID: actions[k].id, reason: .contact(reason)))
+                        recommendation.blocked.append(BlockedAction(actionID: actions[k].id, reason: .contact(reason)))
                         continue
                     }
                     let gain = (probabilities[arms[k]] - base) * actions[k].value - actions[k].cost
-                    candidates.append((gain > 0 ? 0 : 2, gain, actions[k].value, k))
+                    scratch.candidates.append((gain > 0 ? 0 : 2, gain, actions[k].value, k))
                 }
             }
         }
-        candidates.append((1, 0, 0, catalog.actions.count))
-        candidates.sort { a, b in
+        scratch.candidates.append((1, 0, 0, catalog.actions.count))
+        recommendation.ranked.reserveCapacity(scratch.candidates.count)  // no-op once grown
+        scratch.candidates.sort { a, b in
             if a.group != b.group { return a.group < b.group }
             let (x, y) = (a.gain, b.gain)
             if x != y && !x.isNaN && !y.isNaN { return x > y }
@@ -132,58 +162,101 @@ public struct Arbitrator: Sendable {
             if a.value != b.value { return a.value > b.value }
             return a.order < b.order
         }
-        let ranked = candidates.map { candidate -> RankedAction in
+        // Ranked actions are overwritten in place, their reason arrays refilled: no allocation once grown.
+        // An action's strings are rewritten only when another action takes its rank (no retain churn).
+        while recommendation.ranked.count > scratch.candidates.count {
+            scratch.spareReasons.append(recommendation.ranked.removeLast().reasons)
+        }
+        for (i, candidate) in scratch.candidates.enumerated() {
             let k = candidate.order
-            guard k < catalog.actions.count else {
-                return RankedAction(
-                    actionID: ActionCatalog.noActionID, channel: nil, probabilityWithAction: base, probabilityWithoutAction: base,
-                    uplift: 0, expectedIncrementalValue: 0, cost: 0, value: 0, appliedRules: [], reasons: [])
+            if i == recommendation.ranked.count {
+                var reasons = scratch.spareReasons.popLast() ?? []
+                reasons.reserveCapacity(max(0, reasonLimit))
+                recommendation.ranked.append(RankedAction(reasons: reasons))
             }
-            let p = probabilities[arms[k]]
-            return catalog.actions.withUnsafeBufferPointer { actions in  // no copy of the whole action
-                RankedAction(
-                    actionID: actions[k].id, channel: actions[k].channel, probabilityWithAction: p, probabilityWithoutAction: base,
-                    uplift: p - base, expectedIncrementalValue: candidate.gain, cost: actions[k].cost, value: actions[k].value,
-                    appliedRules: appliedRules[k], reasons: model.reasons(arm: arms[k], row: features, limit: reasonLimit))
+            catalog.actions.withUnsafeBufferPointer { actions in  // no copy (and retain) of each action
+                recommendation.ranked.withUnsafeMutableBufferPointer { ranked in
+                    let isAction = k < actions.count
+                    if ranked[i].catalogPosition != k {
+                        ranked[i].catalogPosition = k
+                        ranked[i].actionID = isAction ? actions[k].id : ActionCatalog.noActionID
+                        ranked[i].channel = isAction ? actions[k].channel : nil
+                        ranked[i].appliedRules = isAction ? appliedRules[k] : []
+                    }
+                    let p = isAction ? probabilities[arms[k]] : base
+                    ranked[i].probabilityWithAction = p
+                    ranked[i].probabilityWithoutAction = base
+                    ranked[i].uplift = p - base
+                    ranked[i].expectedIncrementalValue = isAction ? candidate.gain : 0
+                    ranked[i].cost = isAction ? actions[k].cost : 0
+                    ranked[i].value = isAction ? actions[k].value : 0
+                    if isAction {
+                        model.reasons(weights: reasonWeights[k], oneThenRow: scratch.oneThenFeatures, limit: reasonLimit, into: &ranked[i].reasons)
+                    } else {
+                        ranked[i].reasons.removeAll(keepingCapacity: true)
+                    }
+                }
             }
         }
-        return Recommendation(ranked: ranked, blocked: blocked)
     }
 }
 
 /// The ranked candidates for one customer, and the actions that were not candidates, with why.
 public struct Recommendation: Sendable, Hashable {
     /// Candidates best first: the allowed, eligible actions and "no action".
-    public let ranked: [RankedAction]
+    public package(set) var ranked: [RankedAction]
     /// Actions of the catalog that were not candidates, in catalog order, each with its reason.
-    public let blocked: [BlockedAction]
+    public package(set) var blocked: [BlockedAction]
 
     /// The first of ``ranked``: the action to take ("no action" when nothing pays).
     public var best: RankedAction { ranked[0] }
+
+    /// Nothing ranked or blocked yet: for ``Arbitrator`` to fill.
+    package init() {
+        ranked = []
+        blocked = []
+    }
 }
 
 /// One candidate action with its predicted effect, value and reasons.
 public struct RankedAction: Sendable, Hashable {
     /// The action's id, or `none`.
-    public let actionID: String
+    public package(set) var actionID: String
     /// Its channel; `nil` for "no action".
-    public let channel: String?
+    public package(set) var channel: String?
     /// `P(outcome | features, action)`.
-    public let probabilityWithAction: Double
+    public package(set) var probabilityWithAction: Double
     /// `P(outcome | features, no action)`.
-    public let probabilityWithoutAction: Double
+    public package(set) var probabilityWithoutAction: Double
     /// `probabilityWithAction − probabilityWithoutAction`.
-    public let uplift: Double
+    public package(set) var uplift: Double
     /// `uplift × value − cost`: what taking it is expected to add over doing nothing.
-    public let expectedIncrementalValue: Double
+    public package(set) var expectedIncrementalValue: Double
     /// The action's cost.
-    public let cost: Double
+    public package(set) var cost: Double
     /// The value of the outcome it targets.
-    public let value: Double
+    public package(set) var value: Double
     /// The eligibility rules that held for it (its own rule, if it has one).
-    public let appliedRules: [String]
+    public package(set) var appliedRules: [String]
     /// The largest contributions to its log-odds uplift (see ``UpliftModel/reasons(arm:row:limit:)``).
-    public let reasons: [UpliftReason]
+    public package(set) var reasons: [UpliftReason]
+
+    /// Its position in the catalog (the catalog's count for "no action"; -1 in a blank).
+    var catalogPosition = -1
+
+    /// A blank for ``Arbitrator`` to fill, holding `reasons`' storage.
+    init(reasons: [UpliftReason]) {
+        actionID = ""
+        channel = nil
+        probabilityWithAction = 0
+        probabilityWithoutAction = 0
+        uplift = 0
+        expectedIncrementalValue = 0
+        cost = 0
+        value = 0
+        appliedRules = []
+        self.reasons = reasons
+    }
 }
 
 /// An action that was not a candidate, and why.

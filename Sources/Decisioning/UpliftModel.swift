@@ -101,6 +101,14 @@ public struct UpliftModel: Sendable, Codable, Equatable {
         arms.map { $0.model.probability(row) }
     }
 
+    /// `probabilities(_:)` written into `out` (no allocation once it has the capacity).
+    package func probabilities(_ row: [Double], into out: inout [Double]) {
+        out.removeAll(keepingCapacity: true)
+        arms.withUnsafeBufferPointer { arms in
+            for arm in arms { out.append(arm.model.probability(row)) }
+        }
+    }
+
     /// The uplift `P(outcome | row, action) − P(outcome | row, none)` of each action, in ``actionIDs`` order.
     ///
     /// - Precondition: `row.count == featureNames.count`.
@@ -151,27 +159,32 @@ public struct UpliftModel: Sendable, Codable, Equatable {
     /// - Precondition: `1 ≤ arm < arms.count` and `row.count == featureNames.count`.
     public func reasons(arm: Int, row: [Double], limit: Int = 3) -> [UpliftReason] {
         precondition(arm >= 1 && arm < arms.count, "arm \(arm) is not an action arm (1..<\(arms.count))")
-        precondition(row.count == featureNames.count, "the row has \(row.count) features, the model \(featureNames.count)")
+        var found: [UpliftReason] = []
+        reasons(weights: reasonWeights(arm: arm), oneThenRow: [1] + row, limit: limit, into: &found)
+        return found
+    }
+
+    /// Arm `arm`'s coefficients minus the `none` arm's, intercept first: what ``reasons(arm:row:limit:)``
+    /// multiplies the row by. An arbitrator makes them once per action.
+    package func reasonWeights(arm: Int) -> [Double] {
         let a = arms[arm].model, base = arms[0].model
-        guard limit > 0 else { return [] }
-        // Position 0 is the intercept (first among ties), position j + 1 feature j. The top positions
-        // go to stack space; only the answer is allocated (this runs for every ranked action).
-        return withUnsafeTemporaryAllocation(of: (position: Int, value: Double).self, capacity: limit) { top in
-            let found = a.coefficients.withUnsafeBufferPointer { alpha in
-                base.coefficients.withUnsafeBufferPointer { beta in
-                    row.withUnsafeBufferPointer { x in
-                        largestMagnitudes(among: x.count + 1, into: top) {
-                            $0 == 0 ? a.intercept - base.intercept : (alpha[$0 - 1] - beta[$0 - 1]) * x[$0 - 1]
-                        }
-                    }
-                }
+        return [a.intercept - base.intercept] + zip(a.coefficients, base.coefficients).map { $0 - $1 }
+    }
+
+    /// `reasons(arm:row:limit:)` from the arm's `reasonWeights(arm:)` and the row with a 1 in front (the
+    /// intercept's "value"), written over `reasons` in place: the top positions go to stack space, so
+    /// nothing is allocated once `reasons` has the capacity (this runs for every ranked action).
+    package func reasons(weights: [Double], oneThenRow: [Double], limit: Int, into reasons: inout [UpliftReason]) {
+        precondition(
+            weights.count == oneThenRow.count && oneThenRow.count == featureNames.count + 1 && oneThenRow.first == 1,
+            "the row has \(oneThenRow.count - 1) features, the model \(featureNames.count)")
+        guard limit > 0 else { return reasons.removeAll(keepingCapacity: true) }
+        // Position 0 is the intercept (first among ties; its weight times 1 is itself, exactly), j + 1 feature j.
+        withUnsafeTemporaryAllocation(of: (position: Int, value: Double).self, capacity: limit) { top in
+            let found = weights.withUnsafeBufferPointer { w in oneThenRow.withUnsafeBufferPointer { x in largestProducts(w, x, into: top) } }
+            refill(&reasons, count: found) {
+                UpliftReason(feature: top[$0].position == 0 ? "(intercept)" : featureNames[top[$0].position - 1], contribution: top[$0].value)
             }
-            var reasons: [UpliftReason] = []
-            reasons.reserveCapacity(found)
-            for (position, contribution) in top.prefix(found) {
-                reasons.append(UpliftReason(feature: position == 0 ? "(intercept)" : featureNames[position - 1], contribution: contribution))
-            }
-            return reasons
         }
     }
 }

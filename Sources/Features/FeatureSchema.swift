@@ -276,18 +276,23 @@ public struct FeatureSchema: Sendable, Codable, Equatable {
         at cutoff: Int64
     ) throws(FeatureError) -> [Double] {
         var out: [Double] = []
-        try rawFeatures(history, attributes: attributes, external: external, at: cutoff, into: &out)
+        var levels: [Int] = []
+        try rawFeatures(history, attributes: attributes, external: external, at: cutoff, into: &out, levels: &levels)
         return out
     }
 
-    /// `rawFeatures(_:attributes:external:at:)` written into `out`, resized to `featureCount` if needed
-    /// (no allocation once sized): for a scorer that reuses one buffer from customer to customer.
+    /// `rawFeatures(_:attributes:external:at:)` written into `out`, resized to `featureCount` if needed,
+    /// with `levels` as scratch for the level codes (no allocation once both are sized): for a scorer
+    /// that reuses its buffers from customer to customer.
     package func rawFeatures(
-        _ history: CustomerHistory, attributes: AttributeValues, external: [Double], at cutoff: Int64, into out: inout [Double]
+        _ history: CustomerHistory, attributes: AttributeValues, external: [Double], at cutoff: Int64, into out: inout [Double],
+        levels: inout [Int]
     ) throws(FeatureError) {
         try checkShapes(attributes, external: external)
         if out.count != featureCount { out = [Double](repeating: 0, count: featureCount) }
-        writeRaw(history, numeric: attributes.numeric, levels: levelCodes(attributes.categorical), external: external, at: cutoff, into: &out)
+        levels.removeAll(keepingCapacity: true)
+        for (value, table) in zip(attributes.categorical, lookups.levels) { levels.append(value.flatMap { table[$0] } ?? table.count) }
+        writeRaw(history, numeric: attributes.numeric, levels: levels, external: external, at: cutoff, into: &out)
     }
 
     /// Writes the model-ready (standardized, when the configuration says so) feature vector of `history`

@@ -84,9 +84,9 @@ extension StateSemantics {
         case .channelAttribution:
             body(ChainState())
             if path.count <= order {
-                body(ChainState(symbols: path.map { $0 + 1 }))
+                body(ChainState(symbols: path.lazy.map { $0 + 1 }))
             } else {
-                var window = ChainState(symbols: path.prefix(order).map { $0 + 1 })
+                var window = ChainState(symbols: path.prefix(order).lazy.map { $0 + 1 })
                 body(window)
                 for channel in path.dropFirst(order) {
                     let next = window.appending(channel + 1, order: order)

@@ -12,6 +12,25 @@ public struct MarkovConversionTable: Sendable {
     let chain: TransitionCounts
     /// The chain's channel ids by name.
     let channelIDs: [String: UInt16]
+    /// Per state: the channel of its best advice (`bestAdvice(from:)`) and the state it leads to, or
+    /// channel -1 when no next state was seen. Made once, so a scorer's advice is one array read
+    /// instead of a hash lookup per channel.
+    let bestAdvice: [(channel: Int32, state: Int32)]
+
+    init(probabilities: [Double], chain: TransitionCounts, channelIDs: [String: UInt16]) {
+        self.probabilities = probabilities
+        self.chain = chain
+        self.channelIDs = channelIDs
+        var best = [(channel: Int32, state: Int32)](repeating: (-1, -1), count: probabilities.count)
+        for (index, state) in chain.states.enumerated() {
+            var found: (channel: Int, state: Int, gain: Double)?
+            Self.forEachSuccessor(of: state, now: probabilities[index], chain: chain, probabilities: probabilities) { channel, next, gain in
+                if found == nil || gain > found!.gain { found = (channel, next, gain) }
+            }
+            if let found { best[index] = (Int32(found.channel), Int32(found.state)) }
+        }
+        bestAdvice = best
+    }
 
     /// The channels the chain knows, in its order.
     public var channelNames: [String] { chain.channelNames }
@@ -64,6 +83,8 @@ public struct MarkovConversionTable: Sendable {
         /// P(conversion) from the journey's state and whether the state is known.
         package var lookup: Lookup
         let state: ChainState?
+        /// The state's number in the chain, when known.
+        let index: Int?
     }
 
     /// The chain's channel id of each name (-1 for a channel the chain does not know), so a caller
@@ -76,25 +97,21 @@ public struct MarkovConversionTable: Sendable {
     package func position(after path: [Int]) -> Position {
         if path.isEmpty {
             // The start state (number 0), whatever the semantics' padding.
-            return Position(lookup: Lookup(probability: probabilities[0], known: true), state: chain.finalChainState(of: [] as [UInt16]))
+            return Position(lookup: Lookup(probability: probabilities[0], known: true), state: chain.finalChainState(of: [] as [UInt16]), index: 0)
         }
-        var ids: [UInt16] = []
-        ids.reserveCapacity(path.count)
-        for id in path {
-            guard id >= 0 else { return Position(lookup: Lookup(probability: probabilities[0], known: false), state: nil) }
-            ids.append(UInt16(id))
-        }
-        let state = chain.finalChainState(of: ids)
-        guard let index = chain.index(of: state) else { return Position(lookup: Lookup(probability: probabilities[0], known: false), state: nil) }
-        return Position(lookup: Lookup(probability: probabilities[index], known: true), state: state)
+        let unknown = Position(lookup: Lookup(probability: probabilities[0], known: false), state: nil, index: nil)
+        guard !path.contains(where: { $0 < 0 }) else { return unknown }
+        let state = chain.finalChainState(of: path.lazy.map { UInt16($0) })
+        guard let index = chain.index(of: state) else { return unknown }
+        return Position(lookup: Lookup(probability: probabilities[index], known: true), state: state, index: index)
     }
 
     /// The first entry of `channelAdvice(after:)` for the journey at `position`: the largest gain, the
     /// earliest channel among equal ones; nil when the position is unknown or no next state was seen.
     package func bestAdvice(from position: Position) -> Advice? {
-        var best: Advice?
-        forEachAdvice(from: position) { if best == nil || $0.gain > best!.gain { best = $0 } }
-        return best
+        guard let index = position.index, case let (c, next) = bestAdvice[index], c >= 0 else { return nil }
+        let probability = probabilities[Int(next)]
+        return Advice(channel: chain.channelNames[Int(c)], probability: probability, gain: probability - position.lookup.probability)
     }
 
     /// Calls `body` with the advice for each channel whose next state was seen, in channel order.
@@ -102,11 +119,20 @@ public struct MarkovConversionTable: Sendable {
     /// symbol dropping out at `order`), under either state semantics.
     private func forEachAdvice(from position: Position, _ body: (Advice) -> Void) {
         guard let state = position.state else { return }
-        let now = position.lookup.probability
+        Self.forEachSuccessor(of: state, now: position.lookup.probability, chain: chain, probabilities: probabilities) { c, next, gain in
+            body(Advice(channel: chain.channelNames[c], probability: probabilities[next], gain: gain))
+        }
+    }
+
+    /// Calls `body(channel, the state after it, its P(conversion) − now)` for each channel whose next
+    /// state after `state` was seen, in channel order.
+    private static func forEachSuccessor(
+        of state: ChainState, now: Double, chain: TransitionCounts, probabilities: [Double], _ body: (Int, Int, Double) -> Void
+    ) {
         let order = chain.configuration.order
-        for (c, name) in chain.channelNames.enumerated() {
+        for c in chain.channelNames.indices {
             if let next = chain.index(of: state.appending(UInt16(c + 1), order: order)) {
-                body(Advice(channel: name, probability: probabilities[next], gain: probabilities[next] - now))
+                body(c, next, probabilities[next] - now)
             }
         }
     }

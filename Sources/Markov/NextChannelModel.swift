@@ -394,12 +394,22 @@ extension NextChannelModel {
 
     /// `gapQuantiles(after:)` for the context of a history (`context(of:)`).
     package func gapQuantiles(after context: ChainState) -> TouchGapQuantiles? {
+        gapHistogram(after: context).map { TouchGapBins.quantiles(historyLength: $0.length, bins: $0.bins, counts: $0.counts, total: $0.total) }
+    }
+
+    /// `gapQuantiles(after: context)?.p50` without the other quantiles (what a scorer reports).
+    package func gapMedian(after context: ChainState) -> Double? {
+        gapHistogram(after: context).map { TouchGapBins.quantile(0.5, bins: $0.bins, counts: $0.counts, total: $0.total) }
+    }
+
+    /// The gap histogram the quantiles after `context` come from: its longest history with enough gaps.
+    private func gapHistogram(after context: ChainState) -> (length: Int, bins: ArraySlice<UInt16>, counts: ArraySlice<Int>, total: Int)? {
         for j in stride(from: context.count, through: 0, by: -1) {
             guard let h = historyIndex[context.keepingLast(j)].map(Int.init) else { continue }
             let total = gapTotals[h]
             guard total >= configuration.minimumGapCount || (j == 0 && total > 0) else { continue }
             let row = gapStarts[h]..<gapStarts[h + 1]
-            return TouchGapBins.quantiles(historyLength: j, bins: gapBins[row], counts: gapCounts[row], total: total)
+            return (j, gapBins[row], gapCounts[row], total)
         }
         return nil
     }
@@ -407,21 +417,28 @@ extension NextChannelModel {
     /// The longest usable history: the last `order` symbols of `S` followed by `channels` (model
     /// numbering; a negative id is unknown), cut after the last unknown channel (no `S` then).
     package func context(of channels: [Int]) -> ChainState {
-        var reversed: [UInt16] = []
-        var reachedStart = true
-        for c in channels.reversed() {
-            guard c >= 0 else {
-                reachedStart = false
-                break
+        // At most `order` symbols, newest first, in stack space (this runs for every customer scored).
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: order + 1) { reversed in
+            var count = 0
+            var reachedStart = true
+            for c in channels.reversed() {
+                guard c >= 0 else {
+                    reachedStart = false
+                    break
+                }
+                guard count < order else {
+                    reachedStart = false
+                    break
+                }
+                reversed[count] = UInt16(c + 1)
+                count += 1
             }
-            guard reversed.count < order else {
-                reachedStart = false
-                break
+            if reachedStart && count < order {
+                reversed[count] = 0
+                count += 1
             }
-            reversed.append(UInt16(c + 1))
+            return ChainState(symbols: UnsafeBufferPointer(rebasing: reversed[..<count]).reversed())
         }
-        if reachedStart && reversed.count < order { reversed.append(0) }
-        return ChainState(symbols: reversed.reversed())
     }
 
     /// Fills `p` with `P(w | context)` for the `V` symbols (`p[0]` END, `p[c + 1]` channel `c`), by the

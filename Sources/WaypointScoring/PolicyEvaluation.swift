@@ -62,6 +62,7 @@ extension Scorer {
         var censored = 0
         var unknown = 0
         var scratch = Scratch()
+        var result = CustomerScore()
         let names = (Array(store.channelNames), Array(store.eventTypeNames), Array(store.actionNames))
         for c in 0..<store.customerCount {
             let events = store.events(of: c)
@@ -76,11 +77,11 @@ extension Scorer {
                     if t + horizon > range.upperBound {
                         censored += 1
                     } else if let arm = armOf[actionName ?? ActionCatalog.noActionID] {
-                        let score = score(state, at: t, topChannels: 0, scratch: &scratch)
+                        score(state, at: t, topChannels: 0, scratch: &scratch, into: &result)
                         logged.append(arm)
                         chosenPropensity.append(Double(propensities[e]))
                         rewards.append(store.converts(events, from: e, before: t + horizon, mask: converts) ? 1 : 0)
-                        target.append(armOf[score.recommendation!.best.actionID]!)
+                        target.append(armOf[result.recommendation!.best.actionID]!)
                         rewardModel.append(uplift.probabilities(upliftColumns.map { scratch.vector[$0] }))
                     } else {
                         unknown += 1

@@ -120,6 +120,26 @@ public struct CustomerScore: Sendable, Equatable {
     /// Next-best-action: eligible actions ranked by expected incremental value (`none` among them, first
     /// when nothing pays), and the actions rules or contact limits blocked; nil without a catalog.
     public var recommendation: Recommendation?
+    /// The scorer's working buffers, kept by ``Scorer/score(_:at:topChannels:into:)`` between calls.
+    var buffers = Buffers()
+
+    /// An empty score for a scorer to fill.
+    init() {
+        customerID = ""
+        time = 0
+        nextChannels = []
+        journeyEndProbability = 0
+        journeyConversionProbability = 0
+        journeyStateKnown = false
+        churnReasons = []
+        conversionReasons = []
+    }
+
+    /// Scratch space, not part of the score: every two compare equal.
+    struct Buffers: Sendable, Equatable {
+        var scratch: Scorer.Scratch?
+        static func == (_: Buffers, _: Buffers) -> Bool { true }
+    }
 }
 
 /// Scores customers with the models of one bundle. Immutable and `Sendable`: share one across threads.
@@ -236,7 +256,26 @@ public struct Scorer: Sendable {
     /// - Parameter topChannels: how many next channels to return.
     public func score(_ state: CustomerState, at time: Int64, topChannels: Int = 3) -> CustomerScore {
         var scratch = Scratch()
-        return score(state, at: time, topChannels: topChannels, scratch: &scratch)
+        var result = CustomerScore()
+        score(state, at: time, topChannels: topChannels, scratch: &scratch, into: &result)
+        return result
+    }
+
+    /// Scores a customer at `time` into `score`, reusing its storage: the same result as
+    /// ``score(_:at:topChannels:)``, but once `score` has been through a few customers (its arrays grown
+    /// to the catalog's size) nothing is allocated. For a service: keep one `CustomerScore` per thread.
+    ///
+    /// ```swift
+    /// var score = scorer.score(first, at: now)
+    /// for state in others {
+    ///     scorer.score(state, at: now, into: &score)
+    ///     send(score.recommendation?.best.actionID)
+    /// }
+    /// ```
+    public func score(_ state: CustomerState, at time: Int64, topChannels: Int = 3, into score: inout CustomerScore) {
+        var scratch = score.buffers.scratch.take() ?? Scratch()  // taken out, so its buffers stay unique
+        self.score(state, at: time, topChannels: topChannels, scratch: &scratch, into: &score)
+        score.buffers.scratch = scratch
     }
 
     /// The model-ready (standardized) feature vector the churn and conversion models read for `state` at
@@ -250,15 +289,21 @@ public struct Scorer: Sendable {
     }
 
     /// Buffers one thread reuses from customer to customer.
-    struct Scratch {
+    struct Scratch: Sendable {
         var vector: [Double] = []
         var raw: [Double] = []
         var distribution: [Double] = []
         var chainPath: [Int] = []
         var nextPath: [Int] = []
+        var levels: [Int] = []
+        var external: [Double] = [0]
+        var upliftRow: [Double] = []
+        var outputs: [Double] = []
+        var arbitration = Arbitrator.Scratch()
     }
 
-    func score(_ state: CustomerState, at time: Int64, topChannels: Int, scratch: inout Scratch) -> CustomerScore {
+    /// Writes every field of `out` (its arrays refilled in place, keeping their capacity).
+    func score(_ state: CustomerState, at time: Int64, topChannels: Int, scratch: inout Scratch, into out: inout CustomerScore) {
         // The open journey in schema numbering, looked up in both models by number, not by name.
         let channels = state.history.currentJourneyChannels(at: time)
         scratch.chainPath.removeAll(keepingCapacity: true)
@@ -271,56 +316,59 @@ public struct Scorer: Sendable {
         let position = table.position(after: scratch.chainPath)
         let journey = position.lookup
         let context = next.context(of: scratch.nextPath)
-        var nextChannels: [ChannelProbability] = []
-        nextChannels.reserveCapacity(max(0, min(topChannels, next.channelNames.count)))
-        let endProbability = next.forecast(after: context, limit: topChannels, scratch: &scratch.distribution) {
-            nextChannels.append(ChannelProbability(channel: $0, probability: $1))
+        out.customerID = state.customerID
+        out.time = time
+        out.nextChannels.removeAll(keepingCapacity: true)
+        out.nextChannels.reserveCapacity(max(0, min(topChannels, next.channelNames.count)))  // no-op once grown
+        out.journeyEndProbability = next.forecast(after: context, limit: topChannels, scratch: &scratch.distribution) {
+            out.nextChannels.append(ChannelProbability(channel: $0, probability: $1))
         }
+        out.nextTouchMedian = channels.isEmpty ? nil : next.gapMedian(after: context)
+        out.journeyConversionProbability = journey.probability
+        out.journeyStateKnown = journey.known
+        out.bestNextChannel = table.bestAdvice(from: position)
         // Shapes come from the schema itself: this cannot fail.
-        try! schema.rawFeatures(state.history, attributes: state.attributes, external: [journey.probability], at: time, into: &scratch.raw)
+        scratch.external[0] = journey.probability
+        try! schema.rawFeatures(
+            state.history, attributes: state.attributes, external: scratch.external, at: time, into: &scratch.raw, levels: &scratch.levels)
         schema.modelReady(scratch.raw, into: &scratch.vector)
-        var churnProbability: Double?
-        var conversionProbability: Double?
-        var churnReasons: [Reason] = []
-        var conversionReasons: [Reason] = []
-        if let churn = models.churn {
-            churnProbability = churn.probability(scratch.vector)
-            churnReasons = reasons(churn, scratch.vector, scratch.raw)
-        }
+        out.churnProbability = models.churn.map { $0.probability(scratch.vector) }
+        out.conversionProbability = models.conversion.map { $0.probability(scratch.vector) }
+        out.churnReasons.reserveCapacity(3)  // no-op once grown
+        out.conversionReasons.reserveCapacity(3)
+        if let churn = models.churn { reasons(churn, scratch.vector, scratch.raw, into: &out.churnReasons) } else { out.churnReasons = [] }
         if let conversion = models.conversion {
-            conversionProbability = conversion.probability(scratch.vector)
-            conversionReasons = reasons(conversion, scratch.vector, scratch.raw)
+            reasons(conversion, scratch.vector, scratch.raw, into: &out.conversionReasons)
+        } else {
+            out.conversionReasons = []
         }
-        var recommendation: Recommendation?
-        if let arbitrator {
-            recommendation = arbitrator.recommend(
-                features: upliftColumns.map { scratch.vector[$0] },
-                outputs: [churnProbability ?? .nan, conversionProbability ?? .nan, journey.probability],
-                history: state.contacts, suppressedChannels: state.suppressedChannels, now: floorDiv(time, 1_000_000),
-                ruleFeatures: scratch.raw)
+        guard let arbitrator else {
+            out.recommendation = nil
+            return
         }
-        return CustomerScore(
-            customerID: state.customerID, time: time,
-            nextChannels: nextChannels, journeyEndProbability: endProbability, nextTouchMedian: channels.isEmpty ? nil : next.gapQuantiles(after: context)?.p50,
-            journeyConversionProbability: journey.probability, journeyStateKnown: journey.known,
-            bestNextChannel: table.bestAdvice(from: position), churnProbability: churnProbability,
-            conversionProbability: conversionProbability, churnReasons: churnReasons, conversionReasons: conversionReasons,
-            recommendation: recommendation)
+        scratch.upliftRow.removeAll(keepingCapacity: true)
+        for j in upliftColumns { scratch.upliftRow.append(scratch.vector[j]) }
+        scratch.outputs.removeAll(keepingCapacity: true)
+        scratch.outputs.append(out.churnProbability ?? .nan)
+        scratch.outputs.append(out.conversionProbability ?? .nan)
+        scratch.outputs.append(journey.probability)
+        if out.recommendation == nil { out.recommendation = Recommendation() }
+        arbitrator.recommend(
+            features: scratch.upliftRow, outputs: scratch.outputs, history: state.contacts, suppressedChannels: state.suppressedChannels,
+            now: floorDiv(time, 1_000_000), reasonLimit: 3, ruleFeatures: scratch.raw, into: &out.recommendation!,
+            scratch: &scratch.arbitration)
     }
 
-    /// The three largest contributions `coefficient × model-ready value` to `model`'s log-odds by
-    /// magnitude, largest first (ties: feature order; zeros never).
-    private func reasons(_ model: LogisticModel, _ vector: [Double], _ raw: [Double]) -> [Reason] {
+    /// Writes the three largest contributions `coefficient × model-ready value` to `model`'s log-odds by
+    /// magnitude over `reasons`, largest first (ties: feature order; zeros never).
+    private func reasons(_ model: LogisticModel, _ vector: [Double], _ raw: [Double], into reasons: inout [Reason]) {
         withUnsafeTemporaryAllocation(of: (position: Int, value: Double).self, capacity: 3) { top in
             let found = model.coefficients.withUnsafeBufferPointer { beta in
-                vector.withUnsafeBufferPointer { x in largestMagnitudes(among: x.count, into: top) { beta[$0] * x[$0] } }
+                vector.withUnsafeBufferPointer { x in largestProducts(beta, x, into: top) }
             }
-            var reasons: [Reason] = []
-            reasons.reserveCapacity(found)
-            for (j, contribution) in top.prefix(found) {
-                reasons.append(Reason(feature: schema.featureNames[j], value: raw[j], contribution: contribution))
+            refill(&reasons, count: found) {
+                Reason(feature: schema.featureNames[top[$0].position], value: raw[top[$0].position], contribution: top[$0].value)
             }
-            return reasons
         }
     }
 }
@@ -428,7 +476,9 @@ extension Scorer {
                             report.withoutHistory += 1
                             continue
                         }
-                        (output.value.baseAddress! + slot[c]).initialize(to: score(state, at: time, topChannels: topChannels, scratch: &scratch))
+                        var result = CustomerScore()
+                        score(state, at: time, topChannels: topChannels, scratch: &scratch, into: &result)
+                        (output.value.baseAddress! + slot[c]).initialize(to: result)
                         written += 1
                         report.scored += 1
                     }

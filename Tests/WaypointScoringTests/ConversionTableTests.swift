@@ -95,6 +95,8 @@ import Testing
             #expect(advice.map(\.channel) == ranked.map(\.element.channel), "path \(p)")
             #expect(advice.map(\.probability) == ranked.map(\.element.probability))
             #expect(advice.map(\.gain) == ranked.map(\.element.gain))
+            // The scorer's path: the best advice made once per state when the table was built.
+            #expect(table.bestAdvice(from: table.position(after: table.channelIDs(of: p))) == advice.first, "path \(p)")
         }
     }
 

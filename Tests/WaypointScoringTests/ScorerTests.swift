@@ -210,6 +210,40 @@ enum Trained {
         }
     }
 
+    /// A service's path: one `CustomerScore` refilled customer after customer (ranked and blocked lists
+    /// growing and shrinking between them) says exactly what a fresh score says.
+    @Test func scoringIntoAReusedScoreEqualsAFreshScore() throws {
+        let f = try Trained.get()
+        let scorer = try Scorer(models: f.models)
+        let times = [f.store.timeRange!.upperBound + 1, f.store.timeRange!.lowerBound + 100 * 86_400_000_000]
+        var states: [CustomerState] = []
+        for c in 0..<f.store.customerCount {
+            var state = CustomerState(
+                customerID: f.store.customerIDs[c], history: CustomerHistory(schema: scorer.schema),
+                attributes: try f.attributes.values(of: c, for: scorer.schema.configuration))
+            for e in f.store.events(of: c) where f.store.timestamps[e] < times[0] {
+                let action = f.store.actions.flatMap { $0[e] == 0 ? nil : f.store.actionNames[Int($0[e]) - 1] }
+                try scorer.record(
+                    TouchEvent(
+                        time: f.store.timestamps[e], channel: f.store.channelNames[Int(f.store.channels[e])],
+                        event: f.store.eventTypeNames[Int(f.store.eventTypes[e])], value: f.store.values?[e] ?? 0, action: action),
+                    into: &state)
+            }
+            if state.events > 0 { states.append(state) }
+        }
+        var reused = scorer.score(states[0], at: times[0])
+        var rankedCounts = Set<Int>()
+        for (k, state) in states.enumerated() {
+            let time = times[k % 2]  // alternate, so consecutive customers differ more
+            scorer.score(state, at: time, topChannels: 1 + k % 3, into: &reused)
+            let fresh = scorer.score(state, at: time, topChannels: 1 + k % 3)
+            #expect(reused == fresh, "customer \(state.customerID)")
+            rankedCounts.insert(fresh.recommendation!.ranked.count)
+        }
+        #expect(rankedCounts.count > 1)  // the reused lists really changed length
+        #expect(states.count > 500)
+    }
+
     @Test func recommendationsKeepEveryRule() throws {
         let f = try Trained.get()
         let scorer = try Scorer(models: f.models)
