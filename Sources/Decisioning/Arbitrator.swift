@@ -170,9 +170,7 @@ public struct Arbitrator: Sendable {
         for (i, candidate) in scratch.candidates.enumerated() {
             let k = candidate.order
             if i == recommendation.ranked.count {
-                var reasons = scratch.spareReasons.popLast() ?? []
-                reasons.reserveCapacity(max(0, reasonLimit))
-                recommendation.ranked.append(RankedAction(reasons: reasons))
+                recommendation.ranked.append(RankedAction(reasons: scratch.spareReasons.popLast() ?? []))
             }
             catalog.actions.withUnsafeBufferPointer { actions in  // no copy (and retain) of each action
                 recommendation.ranked.withUnsafeMutableBufferPointer { ranked in

@@ -181,7 +181,9 @@ public struct UpliftModel: Sendable, Codable, Equatable {
         guard limit > 0 else { return reasons.removeAll(keepingCapacity: true) }
         // Position 0 is the intercept (first among ties; its weight times 1 is itself, exactly), j + 1 feature j.
         withUnsafeTemporaryAllocation(of: (position: Int, value: Double).self, capacity: limit) { top in
-            let found = weights.withUnsafeBufferPointer { w in oneThenRow.withUnsafeBufferPointer { x in largestProducts(w, x, into: top) } }
+            let found = weights.withUnsafeBufferPointer { w in
+                oneThenRow.withUnsafeBufferPointer { x in largestMagnitudes(among: x.count, into: top) { w[$0] * x[$0] } }
+            }
             refill(&reasons, count: found) {
                 UpliftReason(feature: top[$0].position == 0 ? "(intercept)" : featureNames[top[$0].position - 1], contribution: top[$0].value)
             }

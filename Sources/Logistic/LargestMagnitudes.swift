@@ -47,54 +47,9 @@ package func largestMagnitudes(
 /// appending for the few elements of a reason list (which a scorer refills for every customer).
 @inlinable
 package func refill<Element>(_ array: inout [Element], count: Int, _ element: (Int) -> Element) {
+    if array.capacity < count { array.reserveCapacity(count) }  // one exact allocation for a new array
     for i in 0..<count {
         if i < array.count { array[i] = element(i) } else { array.append(element(i)) }
     }
     while array.count > count { _ = array.popLast() }
-}
-
-/// `largestMagnitudes(among: x.count, into: top) { beta[$0] * x[$0] }`, the same answer, four positions at
-/// a time: a group is skipped with one branch when none of its products beats the floor, which is what
-/// most groups do once `top` is full (a scorer's reasons over 150-odd features). Written by hand: the
-/// closure form cannot be vectorized by the compiler.
-///
-/// - Precondition: `beta.count == x.count`.
-@inlinable
-package func largestProducts(
-    _ beta: UnsafeBufferPointer<Double>, _ x: UnsafeBufferPointer<Double>, into top: UnsafeMutableBufferPointer<(position: Int, value: Double)>
-) -> Int {
-    precondition(beta.count == x.count, "\(beta.count) coefficients for \(x.count) values")
-    let limit = top.count
-    guard limit > 0, let b = beta.baseAddress, let v = x.baseAddress else { return 0 }
-    var found = 0
-    var floor = 0.0
-    /// Offers position p with product `value` (the scalar step of `largestMagnitudes`).
-    @inline(__always) func offer(_ p: Int, _ value: Double) {
-        let size = abs(value)
-        guard size > floor else { return }  // false for NaN
-        var k = found
-        if k == limit { k -= 1 } else { found += 1 }
-        while k > 0 && size > abs(top[k - 1].value) {
-            top[k] = top[k - 1]
-            k -= 1
-        }
-        top[k] = (p, value)
-        if found == limit { floor = abs(top[limit - 1].value) }
-    }
-    let count = x.count
-    var p = 0
-    while p + 4 <= count {
-        let products = UnsafeRawPointer(b + p).loadUnaligned(as: SIMD4<Double>.self)
-            * UnsafeRawPointer(v + p).loadUnaligned(as: SIMD4<Double>.self)
-        let sizes = products.replacing(with: -products, where: products .< 0)
-        if any(sizes .> SIMD4(repeating: floor)) {
-            for lane in 0..<4 { offer(p + lane, products[lane]) }
-        }
-        p += 4
-    }
-    while p < count {
-        offer(p, b[p] * v[p])
-        p += 1
-    }
-    return found
 }

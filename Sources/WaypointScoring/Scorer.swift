@@ -334,8 +334,6 @@ public struct Scorer: Sendable {
         schema.modelReady(scratch.raw, into: &scratch.vector)
         out.churnProbability = models.churn.map { $0.probability(scratch.vector) }
         out.conversionProbability = models.conversion.map { $0.probability(scratch.vector) }
-        out.churnReasons.reserveCapacity(3)  // no-op once grown
-        out.conversionReasons.reserveCapacity(3)
         if let churn = models.churn { reasons(churn, scratch.vector, scratch.raw, into: &out.churnReasons) } else { out.churnReasons = [] }
         if let conversion = models.conversion {
             reasons(conversion, scratch.vector, scratch.raw, into: &out.conversionReasons)
@@ -364,7 +362,7 @@ public struct Scorer: Sendable {
     private func reasons(_ model: LogisticModel, _ vector: [Double], _ raw: [Double], into reasons: inout [Reason]) {
         withUnsafeTemporaryAllocation(of: (position: Int, value: Double).self, capacity: 3) { top in
             let found = model.coefficients.withUnsafeBufferPointer { beta in
-                vector.withUnsafeBufferPointer { x in largestProducts(beta, x, into: top) }
+                vector.withUnsafeBufferPointer { x in largestMagnitudes(among: x.count, into: top) { beta[$0] * x[$0] } }
             }
             refill(&reasons, count: found) {
                 Reason(feature: schema.featureNames[top[$0].position], value: raw[top[$0].position], contribution: top[$0].value)

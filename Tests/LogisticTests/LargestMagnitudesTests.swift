@@ -41,32 +41,4 @@ import Testing
             }
         }
     }
-
-    /// The four-at-a-time form over products gives what the closure form gives, at every length around
-    /// the group size, with ties, zeros, NaN and infinities among the products.
-    @Test(arguments: [3, 11, 20261203])
-    func productsMatchTheClosureForm(seed: UInt64) {
-        var rng = SplitMix64(seed: seed)
-        for _ in 0..<400 {
-            let count = Int(rng.next() % 23)
-            func draw() -> Double {
-                switch rng.next() % 12 {
-                case 0: return 0
-                case 1: return .nan
-                case 2: return rng.next() % 2 == 0 ? .infinity : -.infinity
-                default: return Double(Int(rng.next() % 9) - 4) / 2
-                }
-            }
-            let beta = (0..<count).map { _ in draw() }
-            let x = (0..<count).map { _ in draw() }
-            for limit in 0...4 {
-                let slow = largestMagnitudes(among: count, limit: limit) { beta[$0] * x[$0] }
-                let fast = [(position: Int, value: Double)](unsafeUninitializedCapacity: limit) { top, found in
-                    found = beta.withUnsafeBufferPointer { b in x.withUnsafeBufferPointer { v in largestProducts(b, v, into: top) } }
-                }
-                #expect(fast.map(\.position) == slow.map(\.position), "beta \(beta), x \(x), limit \(limit)")
-                #expect(fast.map(\.value).map(\.bitPattern) == slow.map(\.value).map(\.bitPattern))
-            }
-        }
-    }
 }
