@@ -57,6 +57,9 @@ PY
   echo "# Benchmark results"
   echo
   echo "Written by \`Benchmarks/compare/run.sh\` in $((elapsed / 60)) min $((elapsed % 60)) s on $(date -u +%Y-%m-%d)."
+  if [ -n "${SKIP:-}" ]; then
+    echo "Skipped in this run (SKIP): ${SKIP}; those sections and their Goals lines are from an earlier run (see each file's date in git)."
+  fi
   echo "Machine: $(nproc) cores, $cpu; OpenBLAS $openblas (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}); $swiftv; Waypoint $("$bin" --version)."
   echo "Peers: $peers. Every ratio below is from one run, tools side by side on the same input."
   echo
