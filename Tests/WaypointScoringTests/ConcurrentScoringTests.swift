@@ -19,12 +19,7 @@ import WaypointScoring
         for c in 0..<customers {
             var state = scorer.newCustomer(store.customerIDs[c])
             for e in store.events(of: c) {
-                let action = store.actions.flatMap { $0[e] == 0 ? nil : store.actionNames[Int($0[e]) - 1] }
-                try scorer.record(
-                    TouchEvent(
-                        time: store.timestamps[e], channel: store.channelNames[Int(store.channels[e])],
-                        event: store.eventTypeNames[Int(store.eventTypes[e])], value: store.values?[e] ?? 0, action: action),
-                    into: &state)
+                try scorer.record(Trained.touchEvent(store, e), into: &state)
             }
             states.append(state)
         }

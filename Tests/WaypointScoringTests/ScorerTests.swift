@@ -62,6 +62,14 @@ enum Trained {
 
     static func get() throws -> Fixture { try fixture.get() }
 
+    /// Event `e` of `store` as a service would record it.
+    static func touchEvent(_ store: EventStore, _ e: Int) -> TouchEvent {
+        TouchEvent(
+            time: store.timestamps[e], channel: store.channelNames[Int(store.channels[e])],
+            event: store.eventTypeNames[Int(store.eventTypes[e])], value: store.values?[e] ?? 0,
+            action: store.actions.flatMap { $0[e] == 0 ? nil : store.actionNames[Int($0[e]) - 1] })
+    }
+
     static func temporaryFolder() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("bundle-\(UUID().uuidString)").path
     }
@@ -126,12 +134,7 @@ enum Trained {
                 let id = f.store.customerIDs[c]
                 var state = scorer.newCustomer(id, attributes: attributes[id] ?? [:])
                 for e in f.store.events(of: c) where f.store.timestamps[e] < time {
-                    let action = f.store.actions.flatMap { $0[e] == 0 ? nil : f.store.actionNames[Int($0[e]) - 1] }
-                    try scorer.record(
-                        TouchEvent(
-                            time: f.store.timestamps[e], channel: f.store.channelNames[Int(f.store.channels[e])],
-                            event: f.store.eventTypeNames[Int(f.store.eventTypes[e])], value: f.store.values?[e] ?? 0, action: action),
-                        into: &state)
+                    try scorer.record(Trained.touchEvent(f.store, e), into: &state)
                 }
                 if state.events == 0 {
                     #expect(byID[id] == nil)
@@ -222,12 +225,7 @@ enum Trained {
                 customerID: f.store.customerIDs[c], history: CustomerHistory(schema: scorer.schema),
                 attributes: try f.attributes.values(of: c, for: scorer.schema.configuration))
             for e in f.store.events(of: c) where f.store.timestamps[e] < times[0] {
-                let action = f.store.actions.flatMap { $0[e] == 0 ? nil : f.store.actionNames[Int($0[e]) - 1] }
-                try scorer.record(
-                    TouchEvent(
-                        time: f.store.timestamps[e], channel: f.store.channelNames[Int(f.store.channels[e])],
-                        event: f.store.eventTypeNames[Int(f.store.eventTypes[e])], value: f.store.values?[e] ?? 0, action: action),
-                    into: &state)
+                try scorer.record(Trained.touchEvent(f.store, e), into: &state)
             }
             if state.events > 0 { states.append(state) }
         }
