@@ -163,7 +163,6 @@ public struct Arbitrator: Sendable {
             return a.order < b.order
         }
         // Ranked actions are overwritten in place, their reason arrays refilled: no allocation once grown.
-        // An action's strings are rewritten only when another action takes its rank (no retain churn).
         while recommendation.ranked.count > scratch.candidates.count {
             scratch.spareReasons.append(recommendation.ranked.removeLast().reasons)
         }
@@ -175,11 +174,16 @@ public struct Arbitrator: Sendable {
             catalog.actions.withUnsafeBufferPointer { actions in  // no copy (and retain) of each action
                 recommendation.ranked.withUnsafeMutableBufferPointer { ranked in
                     let isAction = k < actions.count
-                    if ranked[i].catalogPosition != k {
-                        ranked[i].catalogPosition = k
-                        ranked[i].actionID = isAction ? actions[k].id : ActionCatalog.noActionID
-                        ranked[i].channel = isAction ? actions[k].channel : nil
-                        ranked[i].appliedRules = isAction ? appliedRules[k] : []
+                    // Compared first (equal strings of one catalog share storage: a pointer check), so
+                    // a rank that keeps its action costs no retain or release.
+                    if isAction {
+                        if ranked[i].actionID != actions[k].id { ranked[i].actionID = actions[k].id }
+                        if ranked[i].channel != actions[k].channel { ranked[i].channel = actions[k].channel }
+                        if ranked[i].appliedRules != appliedRules[k] { ranked[i].appliedRules = appliedRules[k] }
+                    } else {
+                        if ranked[i].actionID != ActionCatalog.noActionID { ranked[i].actionID = ActionCatalog.noActionID }
+                        ranked[i].channel = nil
+                        if !ranked[i].appliedRules.isEmpty { ranked[i].appliedRules = [] }
                     }
                     let p = isAction ? probabilities[arms[k]] : base
                     ranked[i].probabilityWithAction = p
@@ -238,9 +242,6 @@ public struct RankedAction: Sendable, Hashable {
     public package(set) var appliedRules: [String]
     /// The largest contributions to its log-odds uplift (see ``UpliftModel/reasons(arm:row:limit:)``).
     public package(set) var reasons: [UpliftReason]
-
-    /// Its position in the catalog (the catalog's count for "no action"; -1 in a blank).
-    var catalogPosition = -1
 
     /// A blank for ``Arbitrator`` to fill, holding `reasons`' storage.
     init(reasons: [UpliftReason]) {

@@ -135,10 +135,11 @@ public struct CustomerScore: Sendable, Equatable {
         conversionReasons = []
     }
 
-    /// Scratch space, not part of the score: every two compare equal.
-    struct Buffers: Sendable, Equatable {
+    /// Scratch space, not part of the score: every two compare equal, and printing a score leaves it out.
+    struct Buffers: Sendable, Equatable, CustomReflectable {
         var scratch: Scorer.Scratch?
         static func == (_: Buffers, _: Buffers) -> Bool { true }
+        var customMirror: Mirror { Mirror(self, children: [:]) }
     }
 }
 

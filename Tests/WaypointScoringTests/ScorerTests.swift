@@ -240,6 +240,29 @@ enum Trained {
         }
         #expect(rankedCounts.count > 1)  // the reused lists really changed length
         #expect(states.count > 500)
+        // A service that reloads its bundle keeps its score: here a catalog in the reverse order, with one
+        // rule dropped and one channel changed, so the same ranks now hold other strings.
+        var reloaded = f.models
+        reloaded.catalog = try ActionCatalog(
+            json: Data(
+                """
+                {
+                  "contactPolicy": {"channelLimit": {"maxContacts": 2, "windowDays": 7}, "cooldownDays": 2, "weeklyCap": 3},
+                  "actions": [
+                    {"id": "call_retention", "channel": "call_center", "cost": 6.0, "value": 80, "eligibility": "churn_probability > 0.25"},
+                    {"id": "app_coupon", "channel": "web", "cost": 3.0, "value": 80},
+                    {"id": "push_reminder", "channel": "push", "cost": 0.2, "value": 80},
+                    {"id": "sms_offer", "channel": "sms", "cost": 1.5, "value": 80, "limit": {"maxContacts": 1, "windowDays": 14}},
+                    {"id": "email_discount10", "channel": "email", "cost": 4.0, "value": 80}
+                  ]
+                }
+                """.utf8))
+        let other = try Scorer(models: reloaded)
+        for state in states.prefix(200) {
+            scorer.score(state, at: times[0], into: &reused)  // the same customer just before the reload
+            other.score(state, at: times[0], into: &reused)
+            #expect(reused == other.score(state, at: times[0]), "customer \(state.customerID) after the reload")
+        }
     }
 
     @Test func recommendationsKeepEveryRule() throws {
