@@ -25,15 +25,11 @@ while now() - start < seconds {
         units += fixture.states.count
     case "into":  // the service path: one score refilled customer after customer
         var score = scorer.score(fixture.states[0], at: fixture.time)
-        fixture.states.withUnsafeBufferPointer { states in  // each state borrowed in place, as a service's would be
-            for k in states.indices { scorer.score(states[k], at: fixture.time, into: &score) }
-        }
+        for k in fixture.states.indices { scorer.score(fixture.states[k], at: fixture.time, into: &score) }
         withExtendedLifetime(score) {}
         units += fixture.states.count
     case "score":
-        fixture.states.withUnsafeBufferPointer { states in
-            for k in states.indices { withExtendedLifetime(scorer.score(states[k], at: fixture.time)) {} }
-        }
+        for k in fixture.states.indices { withExtendedLifetime(scorer.score(fixture.states[k], at: fixture.time)) {} }
         units += fixture.states.count
     case "replay", "replay2":
         let threads = mode == "replay" ? 1 : 2

@@ -168,33 +168,25 @@ public struct Arbitrator: Sendable {
         }
         for (i, candidate) in scratch.candidates.enumerated() {
             let k = candidate.order
-            if i == recommendation.ranked.count {
-                recommendation.ranked.append(RankedAction(reasons: scratch.spareReasons.popLast() ?? []))
-            }
+            let blank = i == recommendation.ranked.count
+            if blank { recommendation.ranked.append(RankedAction(reasons: scratch.spareReasons.popLast() ?? [])) }
             catalog.actions.withUnsafeBufferPointer { actions in  // no copy (and retain) of each action
                 recommendation.ranked.withUnsafeMutableBufferPointer { ranked in
-                    let isAction = k < actions.count
-                    // Compared first (equal strings of one catalog share storage: a pointer check), so
-                    // a rank that keeps its action costs no retain or release.
-                    if isAction {
-                        if ranked[i].actionID != actions[k].id { ranked[i].actionID = actions[k].id }
-                        if ranked[i].channel != actions[k].channel { ranked[i].channel = actions[k].channel }
-                        if ranked[i].appliedRules != appliedRules[k] { ranked[i].appliedRules = appliedRules[k] }
-                    } else {
-                        if ranked[i].actionID != ActionCatalog.noActionID { ranked[i].actionID = ActionCatalog.noActionID }
-                        ranked[i].channel = nil
-                        if !ranked[i].appliedRules.isEmpty { ranked[i].appliedRules = [] }
-                    }
-                    let p = isAction ? probabilities[arms[k]] : base
-                    ranked[i].probabilityWithAction = p
-                    ranked[i].probabilityWithoutAction = base
-                    ranked[i].uplift = p - base
-                    ranked[i].expectedIncrementalValue = isAction ? candidate.gain : 0
-                    ranked[i].cost = isAction ? actions[k].cost : 0
-                    ranked[i].value = isAction ? actions[k].value : 0
-                    if isAction {
+                    // A reused rank's strings are compared before they are written (equal strings of one
+                    // catalog share storage: a pointer check), so a rank that keeps its action costs no
+                    // retain; a blank's are written outright (comparing unequal strings costs more).
+                    if k < actions.count {
+                        let p = probabilities[arms[k]]
+                        if blank || ranked[i].actionID != actions[k].id { ranked[i].actionID = actions[k].id }
+                        if blank || ranked[i].channel != actions[k].channel { ranked[i].channel = actions[k].channel }
+                        if blank || ranked[i].appliedRules != appliedRules[k] { ranked[i].appliedRules = appliedRules[k] }
+                        ranked[i].set(probability: p, base: base, uplift: p - base, gain: candidate.gain, cost: actions[k].cost, value: actions[k].value)
                         model.reasons(weights: reasonWeights[k], oneThenRow: scratch.oneThenFeatures, limit: reasonLimit, into: &ranked[i].reasons)
                     } else {
+                        if blank || ranked[i].actionID != ActionCatalog.noActionID { ranked[i].actionID = ActionCatalog.noActionID }
+                        ranked[i].channel = nil
+                        if !ranked[i].appliedRules.isEmpty { ranked[i].appliedRules = [] }
+                        ranked[i].set(probability: base, base: base, uplift: 0, gain: 0, cost: 0, value: 0)
                         ranked[i].reasons.removeAll(keepingCapacity: true)
                     }
                 }
@@ -242,6 +234,16 @@ public struct RankedAction: Sendable, Hashable {
     public package(set) var appliedRules: [String]
     /// The largest contributions to its log-odds uplift (see ``UpliftModel/reasons(arm:row:limit:)``).
     public package(set) var reasons: [UpliftReason]
+
+    /// Sets the numbers: `P(y | action)`, `P(y | none)`, uplift, expected incremental value, cost and value.
+    mutating func set(probability p: Double, base: Double, uplift: Double, gain: Double, cost: Double, value: Double) {
+        probabilityWithAction = p
+        probabilityWithoutAction = base
+        self.uplift = uplift
+        expectedIncrementalValue = gain
+        self.cost = cost
+        self.value = value
+    }
 
     /// A blank for ``Arbitrator`` to fill, holding `reasons`' storage.
     init(reasons: [UpliftReason]) {

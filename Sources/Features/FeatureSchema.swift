@@ -239,7 +239,15 @@ public struct FeatureSchema: Sendable, Codable, Equatable {
 
     /// Encodes categorical values as level indices (`levels.count` = unseen or missing).
     func levelCodes(_ values: [String?]) -> [Int] {
-        zip(values, lookups.levels).map { value, table in value.flatMap { table[$0] } ?? table.count }
+        var codes: [Int] = []
+        levelCodes(values, into: &codes)
+        return codes
+    }
+
+    /// `levelCodes(_:)` written over `codes` (no allocation once it has the capacity).
+    func levelCodes(_ values: [String?], into codes: inout [Int]) {
+        codes.removeAll(keepingCapacity: true)
+        for (value, table) in zip(values, lookups.levels) { codes.append(value.flatMap { table[$0] } ?? table.count) }
     }
 
     func checkShapes(_ attributes: AttributeValues, external: [Double]) throws(FeatureError) {
@@ -290,8 +298,7 @@ public struct FeatureSchema: Sendable, Codable, Equatable {
     ) throws(FeatureError) {
         try checkShapes(attributes, external: external)
         if out.count != featureCount { out = [Double](repeating: 0, count: featureCount) }
-        levels.removeAll(keepingCapacity: true)
-        for (value, table) in zip(attributes.categorical, lookups.levels) { levels.append(value.flatMap { table[$0] } ?? table.count) }
+        levelCodes(attributes.categorical, into: &levels)
         writeRaw(history, numeric: attributes.numeric, levels: levels, external: external, at: cutoff, into: &out)
     }
 

@@ -82,7 +82,7 @@ extension Scorer {
                         chosenPropensity.append(Double(propensities[e]))
                         rewards.append(store.converts(events, from: e, before: t + horizon, mask: converts) ? 1 : 0)
                         target.append(armOf[result.recommendation!.best.actionID]!)
-                        rewardModel.append(uplift.probabilities(upliftColumns.map { scratch.vector[$0] }))
+                        rewardModel.append(uplift.probabilities(scratch.upliftRow))  // the row the arbitrator just ranked by
                     } else {
                         unknown += 1
                     }

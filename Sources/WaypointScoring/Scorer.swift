@@ -335,12 +335,8 @@ public struct Scorer: Sendable {
         schema.modelReady(scratch.raw, into: &scratch.vector)
         out.churnProbability = models.churn.map { $0.probability(scratch.vector) }
         out.conversionProbability = models.conversion.map { $0.probability(scratch.vector) }
-        if let churn = models.churn { reasons(churn, scratch.vector, scratch.raw, into: &out.churnReasons) } else { out.churnReasons = [] }
-        if let conversion = models.conversion {
-            reasons(conversion, scratch.vector, scratch.raw, into: &out.conversionReasons)
-        } else {
-            out.conversionReasons = []
-        }
+        reasons(models.churn, scratch.vector, scratch.raw, into: &out.churnReasons)
+        reasons(models.conversion, scratch.vector, scratch.raw, into: &out.conversionReasons)
         guard let arbitrator else {
             out.recommendation = nil
             return
@@ -359,8 +355,9 @@ public struct Scorer: Sendable {
     }
 
     /// Writes the three largest contributions `coefficient × model-ready value` to `model`'s log-odds by
-    /// magnitude over `reasons`, largest first (ties: feature order; zeros never).
-    private func reasons(_ model: LogisticModel, _ vector: [Double], _ raw: [Double], into reasons: inout [Reason]) {
+    /// magnitude over `reasons`, largest first (ties: feature order; zeros never); none without a model.
+    private func reasons(_ model: LogisticModel?, _ vector: [Double], _ raw: [Double], into reasons: inout [Reason]) {
+        guard let model else { return reasons.removeAll() }
         withUnsafeTemporaryAllocation(of: (position: Int, value: Double).self, capacity: 3) { top in
             let found = model.coefficients.withUnsafeBufferPointer { beta in
                 vector.withUnsafeBufferPointer { x in largestMagnitudes(among: x.count, into: top) { beta[$0] * x[$0] } }
