@@ -1,5 +1,10 @@
 internal import CBLAS
-import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The number of threads OpenBLAS uses inside each BLAS or LAPACK call, and which kernels it picked.
 ///
@@ -20,21 +25,27 @@ public enum BLASThreads {
     ///
     /// - Precondition: the new value is at least 1.
     public static var count: Int {
-        get { switching.withLock { _ in Int(openblas_get_num_threads()) } }
+        get { switching.reading { Int(openblas_get_num_threads()) } }
         set {
             precondition(newValue >= 1, "BLASThreads.count must be at least 1, got \(newValue)")
-            switching.withLock { _ in openblas_set_num_threads(Int32(clamping: newValue)) }
+            switching.writing { openblas_set_num_threads(Int32(clamping: newValue)) }
         }
     }
 
-    /// Held while the count is read or changed, and for the whole of ``withOneThreadPerCall(_:)``, so no
-    /// reader sees its temporary 1 and overlapping calls restore the right count.
-    private static let switching = Mutex(())
+    /// Readers: every BLAS and LAPACK call Linalg makes (``atTheSetCount(_:)``). Writers: changing the
+    /// count, and the whole of ``withOneThreadPerCall(_:)``. OpenBLAS splits some reductions (`dgemv` with
+    /// `Aᵀ`) by thread, so their last bits depend on the count: with this lock no call of one task runs
+    /// while another task's Hessian has the count lowered to 1, and concurrent fits stay reproducible.
+    private static let switching = ReadersWriterLock()
+
+    /// Runs one BLAS or LAPACK call at the count the program set, never during a change of it.
+    static func atTheSetCount<T>(_ call: () -> T) -> T { switching.reading(call) }
 
     /// Runs `body` with OpenBLAS set to one thread per call, then restores the previous count: for work
-    /// that runs its own threads, each calling BLAS. `body` must not read or set ``count``.
+    /// that runs its own threads, each calling BLAS directly. `body` must not call Linalg's wrappers or
+    /// read or set ``count`` (it holds the lock they take).
     static func withOneThreadPerCall(_ body: () -> Void) {
-        switching.withLock { _ in
+        switching.writing {
             let previous = openblas_get_num_threads()
             openblas_set_num_threads(1)
             body()
@@ -48,4 +59,23 @@ public enum BLASThreads {
     /// OpenBLAS's build configuration (`openblas_get_config`), for bug reports, such as
     /// `"OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64"`.
     public static var configuration: String { String(cString: openblas_get_config()) }
+}
+
+/// A `pthread_rwlock_t` that lives as long as the process (the lock above is a static).
+private final class ReadersWriterLock: @unchecked Sendable {
+    private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+
+    init() { pthread_rwlock_init(lock, nil) }
+
+    func reading<T>(_ body: () -> T) -> T {
+        pthread_rwlock_rdlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return body()
+    }
+
+    func writing<T>(_ body: () -> T) -> T {
+        pthread_rwlock_wrlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return body()
+    }
 }

@@ -29,6 +29,14 @@ import Dispatch
 public func scaledGram(
     _ a: Matrix, rowScales: [Double], appendingScaleColumn: Bool = false, blockRows: Int = 512
 ) throws(LinalgError) -> Matrix {
+    try scaledGram(a, rowScales: rowScales, appendingScaleColumn: appendingScaleColumn, blockRows: blockRows, threads: BLASThreads.count)
+}
+
+/// ``scaledGram(_:rowScales:appendingScaleColumn:blockRows:)`` on at most `threads` workers (tests ask for
+/// a count without changing the process-wide one).
+func scaledGram(
+    _ a: Matrix, rowScales: [Double], appendingScaleColumn: Bool, blockRows: Int, threads: Int
+) throws(LinalgError) -> Matrix {
     precondition(blockRows >= 1, "scaledGram: blockRows must be at least 1, got \(blockRows)")
     guard rowScales.count == a.rows else {
         throw LinalgError(
@@ -46,7 +54,7 @@ public func scaledGram(
     // The blocks are cut into `chunks` runs of consecutive blocks, each summed into its own accumulator, and
     // the accumulators are added in chunk order: the rounding depends on n and k, never on the thread count.
     let chunks = max(1, min(blocks, maximumGramChunks, gramAccumulatorBudget / (k * k)))
-    let workers = max(1, min(BLASThreads.count, chunks))
+    let workers = max(1, min(threads, chunks))
     let partial = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks * k * k)
     partial.initialize(repeating: 0)
     defer { partial.deallocate() }
@@ -83,7 +91,7 @@ public func scaledGram(
                 }
             }
             if workers == 1 {
-                work(0)
+                BLASThreads.atTheSetCount { work(0) }
             } else {
                 BLASThreads.withOneThreadPerCall {
                     DispatchQueue.concurrentPerform(iterations: workers, execute: work)

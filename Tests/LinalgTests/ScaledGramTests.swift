@@ -1,4 +1,4 @@
-import Linalg
+@testable import Linalg
 import Testing
 
 @Suite struct ScaledGramTests {
@@ -60,17 +60,38 @@ import Testing
     }
 }
 
-@Suite(.serialized) struct ScaledGramThreadTests {
+@Suite struct ScaledGramThreadTests {
     @Test func theSameBitsWithOneThreadOrTwo() throws {
         var rng = SplitMix64(seed: 17)
         let (a, s) = (rng.matrix(3000, 9), rng.vector(3000))
         let before = BLASThreads.count
-        defer { BLASThreads.count = before }
-        BLASThreads.count = 1
-        let one = try scaledGram(a, rowScales: s, appendingScaleColumn: true, blockRows: 50)
-        BLASThreads.count = 2
-        let two = try scaledGram(a, rowScales: s, appendingScaleColumn: true, blockRows: 50)
+        let one = try scaledGram(a, rowScales: s, appendingScaleColumn: true, blockRows: 50, threads: 1)
+        let two = try scaledGram(a, rowScales: s, appendingScaleColumn: true, blockRows: 50, threads: 2)
         #expect(one == two)
-        #expect(BLASThreads.count == 2, "scaledGram restores the thread count it found")
+        #expect(BLASThreads.count == before, "scaledGram restores the thread count it found")
+    }
+
+    /// OpenBLAS's `dgemv` with `Aᵀ` rounds differently on one thread than on two, and the Hessian build
+    /// lowers the process-wide count to 1 while its own workers run. Linalg's calls wait for that to end:
+    /// a product computed again and again while Hessians are built on another thread never changes a bit.
+    @Test(.enabled(if: BLASThreads.count > 1, "needs OpenBLAS on more than one thread"))
+    func callsOnOtherThreadsKeepTheirBitsWhileAHessianIsBuilt() async throws {
+        var rng = SplitMix64(seed: 23)
+        let (a, x) = (rng.matrix(3000, 12), rng.vector(3000))
+        let (g, s) = (rng.matrix(3000, 9), rng.vector(3000))
+        let reference = try gemv(a, x, transposeA: true)
+        let changed = try await withThrowingTaskGroup(of: Int.self) { group in
+            group.addTask {
+                for _ in 0..<200 { _ = try scaledGram(g, rowScales: s, appendingScaleColumn: true, blockRows: 50, threads: 2) }
+                return 0
+            }
+            group.addTask {
+                var changed = 0
+                for _ in 0..<2000 where try gemv(a, x, transposeA: true) != reference { changed += 1 }
+                return changed
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(changed == 0, "\(changed) of 2,000 products changed while Hessians were built")
     }
 }

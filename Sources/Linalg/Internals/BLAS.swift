@@ -9,8 +9,10 @@ enum BLAS {
     static func dot(_ x: [Double], _ y: [Double]) throws(LinalgError) -> Double {
         precondition(x.count == y.count, "ddot: x has \(x.count) elements, y has \(y.count)")
         let n = try x.count.int32(for: "ddot")
-        return x.withUnsafeBufferPointer { x in
-            y.withUnsafeBufferPointer { y in cblas_ddot(n, x.baseAddress, 1, y.baseAddress, 1) }
+        return BLASThreads.atTheSetCount {
+            x.withUnsafeBufferPointer { x in
+                y.withUnsafeBufferPointer { y in cblas_ddot(n, x.baseAddress, 1, y.baseAddress, 1) }
+            }
         }
     }
 
@@ -18,8 +20,10 @@ enum BLAS {
     static func axpy(_ alpha: Double, _ x: [Double], _ y: inout [Double]) throws(LinalgError) {
         precondition(x.count == y.count, "daxpy: x has \(x.count) elements, y has \(y.count)")
         let n = try x.count.int32(for: "daxpy")
-        x.withUnsafeBufferPointer { x in
-            y.withUnsafeMutableBufferPointer { y in cblas_daxpy(n, alpha, x.baseAddress, 1, y.baseAddress, 1) }
+        BLASThreads.atTheSetCount {
+            x.withUnsafeBufferPointer { x in
+                y.withUnsafeMutableBufferPointer { y in cblas_daxpy(n, alpha, x.baseAddress, 1, y.baseAddress, 1) }
+            }
         }
     }
 
@@ -32,12 +36,14 @@ enum BLAS {
             "dgemv: A is \(a.shape), x has \(x.count) elements, y has \(y.count)")
         let m = try a.rows.int32(for: "dgemv")
         let n = try a.columns.int32(for: "dgemv")
-        a.withUnsafeBufferPointer { a in
-            x.withUnsafeBufferPointer { x in
-                y.withUnsafeMutableBufferPointer { y in
-                    cblas_dgemv(
-                        CblasColMajor, transpose(transposeA), m, n, alpha, a.baseAddress, max(1, m),
-                        x.baseAddress, 1, beta, y.baseAddress, 1)
+        BLASThreads.atTheSetCount {
+            a.withUnsafeBufferPointer { a in
+                x.withUnsafeBufferPointer { x in
+                    y.withUnsafeMutableBufferPointer { y in
+                        cblas_dgemv(
+                            CblasColMajor, transpose(transposeA), m, n, alpha, a.baseAddress, max(1, m),
+                            x.baseAddress, 1, beta, y.baseAddress, 1)
+                    }
                 }
             }
         }
@@ -57,12 +63,14 @@ enum BLAS {
         let k32 = try k.int32(for: "dgemm")
         let lda = try max(1, a.rows).int32(for: "dgemm")
         let ldb = try max(1, b.rows).int32(for: "dgemm")
-        a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                c.withUnsafeMutableBufferPointer { c in
-                    cblas_dgemm(
-                        CblasColMajor, transpose(transposeA), transpose(transposeB), m, n, k32, alpha,
-                        a.baseAddress, lda, b.baseAddress, ldb, beta, c.baseAddress, max(1, m))
+        BLASThreads.atTheSetCount {
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        cblas_dgemm(
+                            CblasColMajor, transpose(transposeA), transpose(transposeB), m, n, k32, alpha,
+                            a.baseAddress, lda, b.baseAddress, ldb, beta, c.baseAddress, max(1, m))
+                    }
                 }
             }
         }
@@ -81,14 +89,16 @@ enum BLAS {
         let n32 = try n.int32(for: "dsyrk")
         let k32 = try k.int32(for: "dsyrk")
         let lda = try max(1, a.rows).int32(for: "dsyrk")
-        a.withUnsafeBufferPointer { a in
-            c.withUnsafeMutableBufferPointer { c in
-                cblas_dsyrk(
-                    CblasColMajor, CblasLower, transpose(transposeA), n32, k32, alpha, a.baseAddress, lda, beta,
-                    c.baseAddress, max(1, n32))
-                for j in 0..<n {
-                    for i in 0..<j {
-                        c[i + j * n] = c[j + i * n]
+        BLASThreads.atTheSetCount {
+            a.withUnsafeBufferPointer { a in
+                c.withUnsafeMutableBufferPointer { c in
+                    cblas_dsyrk(
+                        CblasColMajor, CblasLower, transpose(transposeA), n32, k32, alpha, a.baseAddress, lda, beta,
+                        c.baseAddress, max(1, n32))
+                    for j in 0..<n {
+                        for i in 0..<j {
+                            c[i + j * n] = c[j + i * n]
+                        }
                     }
                 }
             }

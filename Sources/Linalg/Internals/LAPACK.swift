@@ -11,8 +11,10 @@ enum LAPACK {
     static func potrf(_ a: inout Matrix) throws(LinalgError) {
         precondition(a.rows == a.columns, "dpotrf needs a square matrix, got \(a.shape)")
         let n = try a.rows.int32(for: "dpotrf")
-        let info = a.withUnsafeMutableBufferPointer {
-            LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, lower, n, $0.baseAddress, max(1, n))
+        let info = BLASThreads.atTheSetCount {
+            a.withUnsafeMutableBufferPointer {
+                LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, lower, n, $0.baseAddress, max(1, n))
+            }
         }
         try check(info, "dpotrf") { order in
             LinalgError(
@@ -27,10 +29,12 @@ enum LAPACK {
         precondition(l.rows == l.columns && b.rows == l.rows, "dpotrs: L is \(l.shape), B is \(b.shape)")
         let n = try l.rows.int32(for: "dpotrs")
         let nrhs = try b.columns.int32(for: "dpotrs")
-        let info = l.withUnsafeBufferPointer { l in
-            b.withUnsafeMutableBufferPointer { b in
-                LAPACKE_dpotrs_work(
-                    LAPACK_COL_MAJOR, lower, n, nrhs, l.baseAddress, max(1, n), b.baseAddress, max(1, n))
+        let info = BLASThreads.atTheSetCount {
+            l.withUnsafeBufferPointer { l in
+                b.withUnsafeMutableBufferPointer { b in
+                    LAPACKE_dpotrs_work(
+                        LAPACK_COL_MAJOR, lower, n, nrhs, l.baseAddress, max(1, n), b.baseAddress, max(1, n))
+                }
             }
         }
         try check(info, "dpotrs")
@@ -40,8 +44,10 @@ enum LAPACK {
     static func pocon(_ l: Matrix, anorm: Double) -> Double {
         let n = Int32(l.rows)  // Fits: the factorization checked it.
         var rcond = 0.0
-        let info = l.withUnsafeBufferPointer {
-            LAPACKE_dpocon(LAPACK_COL_MAJOR, lower, n, $0.baseAddress, max(1, n), anorm, &rcond)
+        let info = BLASThreads.atTheSetCount {
+            l.withUnsafeBufferPointer {
+                LAPACKE_dpocon(LAPACK_COL_MAJOR, lower, n, $0.baseAddress, max(1, n), anorm, &rcond)
+            }
         }
         requireValidArguments(info, "dpocon")
         return rcond
@@ -50,8 +56,10 @@ enum LAPACK {
     /// `‖A‖₁` of the symmetric matrix whose lower triangle `a` holds (`dlansy`).
     static func lansy(_ a: Matrix) throws(LinalgError) -> Double {
         let n = try a.rows.int32(for: "dlansy")
-        return a.withUnsafeBufferPointer {
-            LAPACKE_dlansy(LAPACK_COL_MAJOR, one, lower, n, $0.baseAddress, max(1, n))
+        return BLASThreads.atTheSetCount {
+            a.withUnsafeBufferPointer {
+                LAPACKE_dlansy(LAPACK_COL_MAJOR, one, lower, n, $0.baseAddress, max(1, n))
+            }
         }
     }
 
@@ -60,9 +68,11 @@ enum LAPACK {
         let m = try a.rows.int32(for: "dgetrf")
         let n = try a.columns.int32(for: "dgetrf")
         var pivots = [Int32](repeating: 0, count: min(a.rows, a.columns))
-        let info = a.withUnsafeMutableBufferPointer { a in
-            pivots.withUnsafeMutableBufferPointer { pivots in
-                LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, m, n, a.baseAddress, max(1, m), pivots.baseAddress)
+        let info = BLASThreads.atTheSetCount {
+            a.withUnsafeMutableBufferPointer { a in
+                pivots.withUnsafeMutableBufferPointer { pivots in
+                    LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, m, n, a.baseAddress, max(1, m), pivots.baseAddress)
+                }
             }
         }
         try check(info, "dgetrf") { i in
@@ -81,12 +91,14 @@ enum LAPACK {
             "dgetrs: LU is \(lu.shape), B is \(b.shape)")
         let n = try lu.rows.int32(for: "dgetrs")
         let nrhs = try b.columns.int32(for: "dgetrs")
-        let info = lu.withUnsafeBufferPointer { lu in
-            pivots.withUnsafeBufferPointer { pivots in
-                b.withUnsafeMutableBufferPointer { b in
-                    LAPACKE_dgetrs_work(
-                        LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), n, nrhs, lu.baseAddress, max(1, n),
-                        pivots.baseAddress, b.baseAddress, max(1, n))
+        let info = BLASThreads.atTheSetCount {
+            lu.withUnsafeBufferPointer { lu in
+                pivots.withUnsafeBufferPointer { pivots in
+                    b.withUnsafeMutableBufferPointer { b in
+                        LAPACKE_dgetrs_work(
+                            LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), n, nrhs, lu.baseAddress, max(1, n),
+                            pivots.baseAddress, b.baseAddress, max(1, n))
+                    }
                 }
             }
         }
@@ -97,8 +109,10 @@ enum LAPACK {
     static func gecon(_ lu: Matrix, anorm: Double) -> Double {
         let n = Int32(lu.rows)  // Fits: the factorization checked it.
         var rcond = 0.0
-        let info = lu.withUnsafeBufferPointer {
-            LAPACKE_dgecon(LAPACK_COL_MAJOR, one, n, $0.baseAddress, max(1, n), anorm, &rcond)
+        let info = BLASThreads.atTheSetCount {
+            lu.withUnsafeBufferPointer {
+                LAPACKE_dgecon(LAPACK_COL_MAJOR, one, n, $0.baseAddress, max(1, n), anorm, &rcond)
+            }
         }
         requireValidArguments(info, "dgecon")
         return rcond
@@ -108,8 +122,10 @@ enum LAPACK {
     static func lange(_ a: Matrix) throws(LinalgError) -> Double {
         let m = try a.rows.int32(for: "dlange")
         let n = try a.columns.int32(for: "dlange")
-        return a.withUnsafeBufferPointer {
-            LAPACKE_dlange(LAPACK_COL_MAJOR, one, m, n, $0.baseAddress, max(1, m))
+        return BLASThreads.atTheSetCount {
+            a.withUnsafeBufferPointer {
+                LAPACKE_dlange(LAPACK_COL_MAJOR, one, m, n, $0.baseAddress, max(1, m))
+            }
         }
     }
 
@@ -119,10 +135,12 @@ enum LAPACK {
         precondition(a.rows == a.columns, "dsyevd needs a square matrix, got \(a.shape)")
         let n = try a.rows.int32(for: "dsyevd")
         var eigenvalues = [Double](repeating: 0, count: a.rows)
-        let info = a.withUnsafeMutableBufferPointer { a in
-            eigenvalues.withUnsafeMutableBufferPointer { w in
-                LAPACKE_dsyevd(
-                    LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), lower, n, a.baseAddress, max(1, n), w.baseAddress)
+        let info = BLASThreads.atTheSetCount {
+            a.withUnsafeMutableBufferPointer { a in
+                eigenvalues.withUnsafeMutableBufferPointer { w in
+                    LAPACKE_dsyevd(
+                        LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), lower, n, a.baseAddress, max(1, n), w.baseAddress)
+                }
             }
         }
         try check(info, "dsyevd") { count in
